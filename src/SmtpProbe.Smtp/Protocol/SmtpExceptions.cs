@@ -1,0 +1,15 @@
+using SmtpProbe.Core.Results;
+
+namespace SmtpProbe.Smtp.Protocol;
+
+/// <summary>The probe could not finish a step: the kind says why, the message quotes the evidence.</summary>
+public class SmtpProbeException(ErrorKind kind, string message, Exception? inner = null) : Exception(message, inner)
+{
+    public ErrorKind Kind { get; } = kind;
+}
+
+/// <summary>The server broke RFC 5321's reply grammar; <see cref="Evidence"/> is what it actually sent (escaped).</summary>
+public sealed class SmtpProtocolException(string message, string evidence) : SmtpProbeException(ErrorKind.Protocol, message)
+{
+    public string Evidence { get; } = evidence;
+}

@@ -1,0 +1,90 @@
+using System.Net;
+using MailKit.Security;
+using SmtpProbe.Core.Evaluation;
+using SmtpProbe.Core.Results;
+using SmtpProbe.Core.Scenarios;
+using SmtpProbe.Smtp.Protocol;
+using SmtpProbe.Smtp.Session;
+
+namespace SmtpProbe.Smtp.Sasl;
+
+/// <summary>
+/// SMTP AUTH (RFC 4954) driven by MailKit's SASL mechanisms: we own the exchange (so every reply is
+/// recorded and asserted), MailKit owns the crypto. Client payloads are masked in the transcript.
+/// </summary>
+public static class SaslClient
+{
+    /// <summary>Strongest first: what `mechanism: auto` picks from the server's EHLO AUTH list.</summary>
+    public static readonly IReadOnlyList<string> AutoPreference = ["SCRAM-SHA-256", "SCRAM-SHA-1", "CRAM-MD5", "PLAIN", "LOGIN"];
+
+    /// <summary>A server that keeps challenging is broken; bound the rounds.</summary>
+    public const int MaxRounds = 10;
+
+    public static string ResolveMechanism(AuthSpec auth, EhloCapabilities caps)
+    {
+        if (auth.Mechanism != "auto")
+        {
+            return auth.Mechanism.ToUpperInvariant();
+        }
+        var offered = caps.Parameters("AUTH");
+        return AutoPreference.FirstOrDefault(m => offered.Contains(m, StringComparer.OrdinalIgnoreCase))
+            ?? throw new SmtpProbeException(ErrorKind.Auth, offered.Count == 0
+                ? "`mechanism: auto` but the server's EHLO reply advertises no AUTH mechanisms"
+                : $"`mechanism: auto` found none of {string.Join(", ", AutoPreference)} in the server's AUTH {string.Join(' ', offered)}");
+    }
+
+    /// <summary>Runs the exchange; returns every reply in order (the last is the final 235/535/...).</summary>
+    public static async Task<(List<Reply> Replies, string Sent)> AuthenticateAsync(
+        SmtpConnection connection, AuthSpec auth, string mechanismName, CancellationToken ct)
+    {
+        var mechanism = SaslMechanism.Create(mechanismName, new NetworkCredential(auth.Username, auth.Password.Value))
+            ?? throw new SmtpProbeException(ErrorKind.Auth, $"SASL mechanism {mechanismName} is not supported by smtp-probe");
+
+        var replies = new List<Reply>();
+        string command;
+        if (mechanism.SupportsInitialResponse)
+        {
+            var initial = await mechanism.ChallengeAsync((string?)null, ct).ConfigureAwait(false);
+            command = $"AUTH {mechanismName} {(string.IsNullOrEmpty(initial) ? "=" : initial)}";
+        }
+        else
+        {
+            command = $"AUTH {mechanismName}";
+        }
+        var shownCommand = mechanism.SupportsInitialResponse ? $"AUTH {mechanismName} {Redaction.Mask}" : command;
+        var reply = await connection.CommandAsync(command, shownCommand, ct).ConfigureAwait(false);
+        connection.RecordReply(reply);
+        replies.Add(reply);
+        var rounds = 0;
+        while (reply.Code == 334)
+        {
+            if (++rounds > MaxRounds)
+            {
+                // Cancel the exchange (RFC 4954 §4) before reporting.
+                await connection.CommandAsync("*", null, ct).ConfigureAwait(false);
+                throw new SmtpProtocolException($"server sent more than {MaxRounds} AUTH challenges", string.Join(" | ", replies.TakeLast(3).SelectMany(r => r.RawLines)));
+            }
+            string response;
+            var challenge = reply.Lines[0].Trim();
+            try
+            {
+                response = mechanism.IsAuthenticated ? string.Empty : await mechanism.ChallengeAsync(challenge, ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is FormatException or SaslException or ArgumentException)
+            {
+                var cancel = await connection.CommandAsync("*", null, ct).ConfigureAwait(false);
+                connection.RecordReply(cancel);
+                throw new SmtpProtocolException($"server's AUTH challenge could not be processed by {mechanismName}: {e.Message}", $"334 {challenge}");
+            }
+            reply = await connection.CommandAsync(response, Redaction.Mask, ct).ConfigureAwait(false);
+            connection.RecordReply(reply);
+            replies.Add(reply);
+        }
+        return (replies, shownCommand);
+    }
+
+    private static class Redaction
+    {
+        public const string Mask = SmtpProbe.Core.Redaction.Redactor.Mask;
+    }
+}
