@@ -239,7 +239,8 @@ public static class ScenarioBinder
         }
         var insecure = t.Get("insecure") is { } ins ? cx.Bool(ins, "tls.insecure") : false;
         string? ca = null;
-        if (t.Get("ca_file") is { } caNode && cx.Line(caNode, "tls.ca_file") is { } caText)
+        // An empty ca_file (e.g. "${SMTP_CA_FILE:-}") means the system trust store.
+        if (t.Get("ca_file") is { } caNode && cx.Line(caNode, "tls.ca_file", allowEmpty: true) is { Length: > 0 } caText)
         {
             ca = Path.IsPathRooted(caText) ? caText : Path.GetFullPath(Path.Combine(cx.BaseDirectory, caText));
             if (!File.Exists(ca) && !Directory.Exists(ca))

@@ -1,0 +1,103 @@
+using SmtpProbe.Core.Evaluation;
+using SmtpProbe.Core.Reading;
+using SmtpProbe.Core.Results;
+using SmtpProbe.Reports;
+using SmtpProbe.Smtp.Embedded;
+using SmtpProbe.Smtp.Running;
+
+namespace SmtpProbe.Cli.Commands;
+
+/// <summary>`run`: load and validate everything first (exit 2 before any socket), then run, then report.</summary>
+internal sealed class RunCommand(TextWriter stdout, TextWriter stderr, Func<string, string?> environment, TimeProvider time)
+{
+    public sealed record Options(string[] Paths, string[] Vars, string? JUnit, string? Json, bool Verbose, bool NoColor, bool Embedded);
+
+    public async Task<int> ExecuteAsync(Options options, CancellationToken ct)
+    {
+        var vars = VariableArguments.Parse(options.Vars, stderr);
+        if (vars is null)
+        {
+            return ExitCodes.InvalidInput;
+        }
+        EmbeddedSmtpServer? server = null;
+        string? caFile = null;
+        var env = environment;
+        try
+        {
+            if (options.Embedded)
+            {
+                var serverOptions = new EmbeddedServerOptions(Time: time);
+                server = await EmbeddedSmtpServer.StartAsync(serverOptions, ct).ConfigureAwait(false);
+                caFile = Path.Combine(Path.GetTempPath(), $"smtp-probe-embedded-ca-{Environment.ProcessId}.pem");
+                await File.WriteAllTextAsync(caFile, server.CaCertificatePem, ct).ConfigureAwait(false);
+                var provided = EmbeddedVariables(server, serverOptions.Password, caFile);
+                foreach (var (k, v) in provided.Where(p => p.Key != "SMTP_PASSWORD"))
+                {
+                    vars.TryAdd(k, v);
+                }
+                // The demo password is offered as the environment variable the samples read (${env:SMTP_PASSWORD}).
+                env = name => environment(name) ?? (name == "SMTP_PASSWORD" ? provided["SMTP_PASSWORD"] : null);
+                await stderr.WriteLineAsync($"embedded SMTP server on {server.Address}: plain/STARTTLS {server.MxPort}, submission {server.SubmissionPort}, implicit TLS {server.SmtpsPort}").ConfigureAwait(false);
+            }
+
+            var loaded = ScenarioLoader.Load(options.Paths, new Variables(vars, env));
+            if (ValidateCommand.Report(loaded, stderr))
+            {
+                return ExitCodes.InvalidInput;
+            }
+
+            // With --json - the JSON owns standard output; the human summary moves to standard error.
+            var console = options.Json == "-" ? stderr : stdout;
+            Action<string>? live = options.Verbose ? line => stderr.WriteLine("  " + line) : null;
+            var runner = new ScenarioRunner(time, live);
+            var run = await ProbeRun.RunAsync(loaded.Files, runner, time, ct).ConfigureAwait(false);
+
+            WriteReports(run, options, stdout);
+            var color = !options.NoColor && string.IsNullOrEmpty(environment("NO_COLOR")) && ReferenceEquals(console, Console.Out) && !Console.IsOutputRedirected;
+            ConsoleReport.Write(run, console, new ConsoleStyle(color));
+            return ExitCodes.For(run);
+        }
+        finally
+        {
+            if (server is not null)
+            {
+                await server.DisposeAsync().ConfigureAwait(false);
+            }
+            if (caFile is not null)
+            {
+                File.Delete(caFile);
+            }
+        }
+    }
+
+    public static Dictionary<string, string> EmbeddedVariables(EmbeddedSmtpServer server, string password, string caFile) => new(StringComparer.Ordinal)
+    {
+        ["SMTP_HOST"] = server.Address.ToString(),
+        ["SMTP_PORT"] = server.MxPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["SUBMISSION_PORT"] = server.SubmissionPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["SMTPS_PORT"] = server.SmtpsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["SMTP_CA_FILE"] = caFile,
+        ["SMTP_USER"] = server.Username,
+        ["SMTP_DOMAIN"] = "example.test",
+        ["SMTP_PASSWORD"] = password,
+    };
+
+    private static void WriteReports(RunResult run, Options options, TextWriter stdout)
+    {
+        if (options.JUnit is { } junit)
+        {
+            AtomicFile.Write(junit, s => JUnitReport.Write(run, s));
+        }
+        if (options.Json is "-")
+        {
+            using var buffer = new MemoryStream();
+            JsonReport.Write(run, buffer);
+            stdout.Write(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+            stdout.WriteLine();
+        }
+        else if (options.Json is { } json)
+        {
+            AtomicFile.Write(json, s => JsonReport.Write(run, s));
+        }
+    }
+}
