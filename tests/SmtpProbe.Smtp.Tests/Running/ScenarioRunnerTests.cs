@@ -127,6 +127,8 @@ public class ScenarioRunnerTests
         Assert.Equal(Outcome.Error, result.Outcome);
         Assert.Equal(ErrorKind.Tls, result.ErrorKind);
         Assert.Contains("certificate verification failed: certificate expired on", result.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(result.Transcript, l => l.StartsWith("C: EHLO", StringComparison.Ordinal) && l != result.Transcript.First(x => x.StartsWith("C: EHLO", StringComparison.Ordinal)));
+        await server.AssertCompletedAsync();
     }
 
     [Fact]
