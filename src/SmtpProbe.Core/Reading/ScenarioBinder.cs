@@ -128,27 +128,33 @@ public static class ScenarioBinder
         var envelope = BindEnvelope(cx, Section(m, defaults, "envelope", cx));
         var message = BindMessage(cx, Section(m, defaults, "message", cx), envelope);
 
-        if (name is null || server is null || tls is null || helo is null || message is null)
-        {
-            return null;
-        }
-
+        // Steps are bound even when a section above was invalid, so one run reports every mistake;
+        // the rules that depend on the TLS mode only run when that mode is known.
         var stepsNode = m.Find("steps");
         List<Step> steps;
         var standard = stepsNode is null;
+        var knownTls = tls ?? new TlsSpec(TlsMode.None, false, null, string.Empty);
+        var knownMessage = message ?? new MessageSpec(null, [], string.Empty, [], string.Empty, null);
         if (stepsNode is null)
         {
-            steps = StandardTransaction(cx, m, tls, auth, helo, envelope, message);
+            steps = tls is null || message is null ? [] : StandardTransaction(cx, m, tls, auth, helo ?? "localhost", envelope, message);
         }
         else
         {
-            steps = BindSteps(cx, stepsNode.Value, auth, helo, envelope, message, tls);
+            steps = BindSteps(cx, stepsNode.Value, auth, helo ?? "localhost", envelope, knownMessage, knownTls);
             if (steps.Count == 0 || steps[0].Kind != StepKind.Banner)
             {
                 // The greeting is always read; an unwritten banner step gets the default expectation.
                 steps.Insert(0, new BannerStep(stepsNode.Key.Span, Expectation.ForCodes("220")));
             }
-            CheckOrder(cx, steps, tls, stepsNode.Key.Span);
+            if (tls is not null)
+            {
+                CheckOrder(cx, steps, tls, stepsNode.Key.Span);
+            }
+        }
+        if (name is null || server is null || tls is null || helo is null || message is null)
+        {
+            return null;
         }
         var secrets = steps.OfType<AuthStep>().Select(a => a.Auth.Password).Append(auth?.Password)
             .OfType<Secret>().Where(s => s.Value.Length > 0).Distinct().ToList();
