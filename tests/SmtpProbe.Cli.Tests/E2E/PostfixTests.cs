@@ -1,0 +1,84 @@
+using System.Text.Json;
+using static SmtpProbe.Cli.Tests.CliHarness;
+
+namespace SmtpProbe.Cli.Tests.E2E;
+
+/// <summary>smtp-probe against a real Postfix (with Dovecot SASL) on loopback. No mail leaves the machine.</summary>
+public class PostfixTests(PostfixFixture postfix) : IClassFixture<PostfixFixture>
+{
+    [Fact]
+    public async Task Samples_PassAgainstRealPostfix()
+    {
+        postfix.Require();
+        var result = await RunAsync(postfix.Environment_(), ["run", .. postfix.SampleVars(), Samples]);
+        Assert.True(result.ExitCode == 0, result.All);
+        Assert.Contains("9 scenarios: 9 passed, 0 failed, 0 errors", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task When_BoundTo127_0_0_2_PostfixLogsTheConnectionFromThatAddressAndPort()
+    {
+        postfix.Require();
+        var result = await RunAsync(postfix.Environment_(), ["run", "--json", "-", .. postfix.SampleVars(), Path.Combine(Samples, "source-ip.yaml")]);
+        Assert.True(result.ExitCode == 0, result.All);
+        using var json = JsonDocument.Parse(result.Stdout);
+        var local = json.RootElement.GetProperty("files")[0].GetProperty("scenarios")[0].GetProperty("connection").GetProperty("localEndPoint").GetString();
+        Assert.StartsWith("127.0.0.2:", local, StringComparison.Ordinal);
+        var expected = $"connect from unknown[127.0.0.2]:{local!.Split(':')[1]}";
+        // postlogd writes the log asynchronously; wait (bounded) for the external daemon, not for our code.
+        var log = string.Empty;
+        for (var i = 0; i < 100 && !log.Contains(expected, StringComparison.Ordinal); i++)
+        {
+            log = await File.ReadAllTextAsync(postfix["SMTP_E2E_MAILLOG"], TestContext.Current.CancellationToken);
+            if (!log.Contains(expected, StringComparison.Ordinal))
+            {
+                await Task.Delay(50, TestContext.Current.CancellationToken);
+            }
+        }
+        Assert.Contains(expected, log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RelayToForeignDomain_IsRefusedWith554()
+    {
+        postfix.Require();
+        var result = await RunAsync(postfix.Environment_(), ["run", "--json", "-", .. postfix.SampleVars(), Path.Combine(Samples, "open-relay.yaml")]);
+        Assert.True(result.ExitCode == 0, result.All);
+        using var json = JsonDocument.Parse(result.Stdout);
+        var rcpt = json.RootElement.GetProperty("files")[0].GetProperty("scenarios")[0].GetProperty("steps").EnumerateArray().First(s => s.GetProperty("kind").GetString() == "rcpt_to");
+        var reply = rcpt.GetProperty("replies")[0];
+        Assert.Equal(554, reply.GetProperty("code").GetInt32());
+        Assert.Equal("5.7.1", reply.GetProperty("enhancedCode").GetString());
+        Assert.Contains("Relay access denied", reply.GetProperty("lines")[0].GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ImplicitTls_RecordsVerifiedTlsFacts()
+    {
+        postfix.Require();
+        var result = await RunAsync(postfix.Environment_(), ["run", "--json", "-", .. postfix.SampleVars(), Path.Combine(Samples, "implicit-tls.yaml")]);
+        Assert.True(result.ExitCode == 0, result.All);
+        using var json = JsonDocument.Parse(result.Stdout);
+        var tls = json.RootElement.GetProperty("files")[0].GetProperty("scenarios")[0].GetProperty("tls")[0];
+        Assert.True(tls.GetProperty("certificateVerified").GetBoolean());
+        Assert.StartsWith("TLSv1.", tls.GetProperty("protocol").GetString(), StringComparison.Ordinal);
+        Assert.True(tls.GetProperty("forwardSecrecy").GetBoolean());
+        Assert.Contains("mx.example.test", tls.GetProperty("chain")[0].GetProperty("subject").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WrongPassword_Gets535AndTheRightOneStillWorks_WithoutLeakingEither()
+    {
+        postfix.Require();
+        var result = await RunAsync(postfix.Environment_(), ["run", "--verbose", "--json", "-", .. postfix.SampleVars(), Path.Combine(Scenarios, "e2e", "wrong-password.yaml"), Path.Combine(Scenarios, "e2e", "cram-md5.yaml")]);
+        Assert.True(result.ExitCode == 0, result.All);
+        Assert.Contains("535 5.7.8", result.Stdout, StringComparison.Ordinal);
+        foreach (var secret in new[] { postfix["SMTP_E2E_PASSWORD"], "definitely-not-the-password" })
+        {
+            foreach (var form in CliTests.SecretForms(secret, postfix["SMTP_E2E_USER"]))
+            {
+                Assert.DoesNotContain(form, result.All, StringComparison.Ordinal);
+            }
+        }
+    }
+}
