@@ -99,7 +99,7 @@ public sealed class LoaderTests
         Assert.Equal("x.yaml", ScenarioLoader.Display(path, dir.Path));
     }
 
-    [Fact(Skip = "BUG: BindContext.BaseDirectory is Path.GetFullPath(source.Path), and source.Path is the display path relative to `relativeTo`; when relativeTo is not the process working folder, ${file:...}, ca_file, body_file and raw_file resolve against the working folder instead of the scenario's folder")]
+    [Fact]
     public void When_RelativeToIsNotTheWorkingFolder_FileReferencesResolveBesideTheScenario()
     {
         using var dir = new TestFiles.TempDir();

@@ -150,7 +150,7 @@ public sealed class YamlTreeReaderTests
         Assert.Contains("too large", Assert.Single(diagnostics).Message, StringComparison.Ordinal);
     }
 
-    [Fact(Skip = "BUG: YamlTreeReader.Read catches only YamlException; YamlDotNet 18.1.0 throws InvalidOperationException from Scanner.ScanPlainScalar for an unclosed flow mapping followed by a block key")]
+    [Fact]
     public void When_FlowMappingIsLeftOpen_ADiagnosticIsReportedNotAnException()
     {
         var (root, diagnostics) = Read("name: x\nserver: { host: mx.example.test, port: 25\nsteps:\n  - ehlo\n");
@@ -161,7 +161,7 @@ public sealed class YamlTreeReaderTests
         Assert.True(d.Span.Start.Line >= 2, $"points at {d.Span}");
     }
 
-    [Fact(Skip = "BUG: YamlDotNet reports the tab error at the mapping start (1:1); YamlTreeReader looks for a tab on that line only, so the position is wrong and the tab hint never shows")]
+    [Fact]
     public void When_LineIsIndentedWithATab_DiagnosticPointsAtTheTabWithAHint()
     {
         var (_, diagnostics) = Read("name: tab indentation\nserver:\n\thost: mx.example.test\n");
@@ -171,11 +171,11 @@ public sealed class YamlTreeReaderTests
         Assert.Equal("YAML does not allow tabs for indentation; use spaces", d.Hint);
     }
 
-    [Fact(Skip = "BUG: YamlTreeReader's `: ` hint tests for \"mapping values are not allowed\", but YamlDotNet 18.1.0 says \"While scanning a plain scalar value, found invalid mapping.\", so the hint never shows")]
+    [Fact]
     public void When_PlainValueContainsColonSpace_HintSaysToQuoteIt()
     {
         var (_, diagnostics) = Read("name: smtp check: port 25\n");
 
-        Assert.Equal("a value containing `: ` must be quoted", Assert.Single(diagnostics).Hint);
+        Assert.StartsWith("a value containing `: ` must be quoted", Assert.Single(diagnostics).Hint, StringComparison.Ordinal);
     }
 }

@@ -11,7 +11,7 @@ internal sealed class BindContext
     {
         Source = source;
         Variables = variables;
-        BaseDirectory = Path.GetDirectoryName(Path.GetFullPath(source.Path)) ?? ".";
+        BaseDirectory = Path.GetDirectoryName(source.FullPath) ?? ".";
     }
 
     public SourceText Source { get; }
@@ -72,7 +72,9 @@ internal sealed class BindContext
             // Point at the reference itself when it sits on the scalar's first line.
             var span = scalar.Span;
             var line = Source.Line(span.Start.Line);
-            var at = line.IndexOf(scalar.Value.Length > result.ErrorOffset ? scalar.Value[result.ErrorOffset..] : scalar.Value, StringComparison.Ordinal);
+            var reference = scalar.Value.Length > result.ErrorOffset ? scalar.Value[result.ErrorOffset..] : scalar.Value;
+            var from = Math.Clamp(span.Start.Column - 1, 0, line.Length);
+            var at = line.IndexOf(reference, from, StringComparison.Ordinal);
             if (at >= 0)
             {
                 var close = scalar.Value.IndexOf('}', result.ErrorOffset);
@@ -104,9 +106,10 @@ internal sealed class BindContext
         {
             return null;
         }
-        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+        if (!int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
         {
-            Error(node, $"`{what}` must be a whole number, found `{text}`");
+            var numeric = text.TrimStart('-').Length > 0 && text.TrimStart('-').All(char.IsAsciiDigit);
+            Error(node, numeric ? $"`{what}` must be between {min} and {max}, found {text}" : $"`{what}` must be a whole number, found `{text}`");
             return null;
         }
         if (value < min || value > max)
@@ -144,15 +147,24 @@ internal sealed class BindContext
         }
         var (number, unit) = SplitUnit(text.Trim());
         TimeSpan? value = null;
+        var tooLarge = false;
         if (double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var n))
         {
-            value = unit switch
+            double? seconds = unit switch
             {
-                "ms" => TimeSpan.FromMilliseconds(n),
-                "s" or "" => TimeSpan.FromSeconds(n),
-                "m" => TimeSpan.FromMinutes(n),
+                "ms" => n / 1000,
+                "s" or "" => n,
+                "m" => n * 60,
                 _ => null,
             };
+            // Compare as a number first: TimeSpan.From* throws on values beyond its range.
+            tooLarge = seconds > max.TotalSeconds;
+            value = seconds is { } sec && !tooLarge ? TimeSpan.FromSeconds(sec) : null;
+        }
+        if (tooLarge)
+        {
+            Error(node, $"`{what}` must be between {Format(min)} and {Format(max)}, found `{text}`");
+            return null;
         }
         if (value is null)
         {

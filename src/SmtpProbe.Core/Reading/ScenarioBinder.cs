@@ -39,7 +39,11 @@ public static class ScenarioBinder
         }
         var cx = new BindContext(source, variables);
         var scenarios = new List<Scenario>();
-        if (cx.Mapping(root, "scenario") is { } top)
+        if (root is not YMapping top)
+        {
+            cx.Error(root, $"a scenario file must be a mapping of keys such as `name:`, `server:` and `steps:`, found {root.Describe()}", "start the file with `name: ...`; several scenarios go in a list under `scenarios:`");
+        }
+        else
         {
             if (top.Find("scenarios") is { } list)
             {
@@ -64,7 +68,8 @@ public static class ScenarioBinder
                 AddScenario(cx, top, null, scenarios);
             }
         }
-        var diagnostics = cx.Diagnostics;
+        // File-level defaults are bound once per scenario; report each problem once.
+        var diagnostics = cx.Diagnostics.Distinct().ToList();
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var s in scenarios.Where(s => !names.Add(s.Name)))
         {
@@ -141,7 +146,9 @@ public static class ScenarioBinder
         }
         else
         {
-            steps = BindSteps(cx, stepsNode.Value, auth, helo ?? "localhost", envelope, knownMessage, knownTls);
+            var stepErrorsBefore = cx.Diagnostics.Count;
+            steps = BindSteps(cx, stepsNode.Value, auth, authLayers.KeySpan is not null, helo ?? "localhost", envelope, knownMessage, knownTls);
+            var stepErrors = cx.Diagnostics.Count > stepErrorsBefore;
             if (steps.Count == 0 || steps[0].Kind != StepKind.Banner)
             {
                 // The greeting is always read; an unwritten banner step gets the default expectation.
@@ -149,7 +156,7 @@ public static class ScenarioBinder
             }
             if (tls is not null)
             {
-                CheckOrder(cx, steps, tls, stepsNode.Key.Span);
+                CheckOrder(cx, steps, tls, stepsNode.Key.Span, stepErrors);
             }
         }
         if (name is null || server is null || tls is null || helo is null || message is null)
@@ -165,7 +172,10 @@ public static class ScenarioBinder
     {
         if (!s.Any)
         {
-            cx.Error(scenario.Span, "a scenario needs a `server`", "add `server: { host: mx.example.com, port: 25 }`");
+            if (s.KeySpan is null)
+            {
+                cx.Error(scenario.Span, "a scenario needs a `server`", "add `server: { host: mx.example.com, port: 25 }`");
+            }
             return null;
         }
         s.CheckKeys(cx, ServerKeys, "`server`");
@@ -408,7 +418,11 @@ public static class ScenarioBinder
         }
         if (envelope.From is null || envelope.To.Count == 0)
         {
-            cx.Error(at, "this scenario has no `steps`, so the standard transaction runs, and it needs `envelope: { from: ..., to: ... }`", "add an `envelope`, or write the `steps` yourself");
+            // A given but invalid envelope has its own diagnostic already.
+            if ((envelope.From is null && envelope.FromNode is null) || (envelope.To.Count == 0 && envelope.ToNode is null))
+            {
+                cx.Error(at, "this scenario has no `steps`, so the standard transaction runs, and it needs `envelope: { from: ..., to: ... }`", "add an `envelope`, or write the `steps` yourself");
+            }
             return steps;
         }
         var (from, fromParams) = SplitAddress(envelope.From);
@@ -423,7 +437,7 @@ public static class ScenarioBinder
         return steps;
     }
 
-    private static List<Step> BindSteps(BindContext cx, YNode node, AuthSpec? auth, string helo, Envelope envelope, MessageSpec message, TlsSpec tls)
+    private static List<Step> BindSteps(BindContext cx, YNode node, AuthSpec? auth, bool authWritten, string helo, Envelope envelope, MessageSpec message, TlsSpec tls)
     {
         var steps = new List<Step>();
         if (node is not YSequence seq)
@@ -434,7 +448,7 @@ public static class ScenarioBinder
         var recipients = new List<string>();
         foreach (var item in seq.Items)
         {
-            if (BindStep(cx, item, auth, helo, envelope, message, recipients) is { } step)
+            if (BindStep(cx, item, auth, authWritten, helo, envelope, message, recipients) is { } step)
             {
                 steps.Add(step);
                 if (step is EnvelopeStep { Kind: StepKind.RcptTo } r)
@@ -448,7 +462,7 @@ public static class ScenarioBinder
 
     private static readonly string[] StepOptionKeys = ["expect", "allow_plaintext"];
 
-    private static Step? BindStep(BindContext cx, YNode item, AuthSpec? auth, string helo, Envelope envelope, MessageSpec message, List<string> recipients)
+    private static Step? BindStep(BindContext cx, YNode item, AuthSpec? auth, bool authWritten, string helo, Envelope envelope, MessageSpec message, List<string> recipients)
     {
         YScalar kindNode;
         YNode? value = null;
@@ -462,6 +476,13 @@ public static class ScenarioBinder
                 var kinds = map.Entries.Where(e => !StepOptionKeys.Contains(e.Key.Value)).ToList();
                 if (kinds.Count != 1)
                 {
+                    // `expcet:` beside `ehlo:` is a misspelled option far more often than a second command.
+                    var option = kinds.Skip(1).Select(k => (k, Suggestions.DidYouMean(k.Key.Value, StepOptionKeys))).FirstOrDefault(x => x.Item2 is not null);
+                    if (option.Item2 is not null)
+                    {
+                        cx.Error(option.k.Key, $"unknown step option `{option.k.Key.Value}`", option.Item2);
+                        return null;
+                    }
                     cx.Error(kinds.Count > 1 ? kinds[1].Key : map, kinds.Count > 1
                         ? $"a step names one command, found `{kinds[0].Key.Value}` and `{kinds[1].Key.Value}`"
                         : "this step names no command", "write each command as its own `- ` item");
@@ -515,7 +536,7 @@ public static class ScenarioBinder
                 var stepAuth = value is null ? auth : BindStepAuth(cx, value, auth, span);
                 if (stepAuth is null)
                 {
-                    if (value is null)
+                    if (value is null && !authWritten)
                     {
                         cx.Error(span, "`auth` step but the scenario has no `auth:` section", "add `auth: { mechanism: plain, username: ..., password: \"${env:SMTP_PASSWORD}\" }`");
                     }
@@ -729,7 +750,17 @@ public static class ScenarioBinder
                 ok = false;
                 continue;
             }
-            long? min = m.Groups[3].Success ? long.Parse(m.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture) : null;
+            long? min = null;
+            if (m.Groups[3].Success)
+            {
+                if (!long.TryParse(m.Groups[3].Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var size))
+                {
+                    cx.Error(item, $"`{m.Groups[3].Value}` is too large for a SIZE check", "SIZE values are byte counts, e.g. `SIZE >= 10000000`");
+                    ok = false;
+                    continue;
+                }
+                min = size;
+            }
             result.Add(new CapabilityCheck(m.Groups[1].Value.ToUpperInvariant(), m.Groups[4].Success ? m.Groups[4].Value : null, min, text.Trim()));
         }
         return result;
@@ -752,7 +783,7 @@ public static class ScenarioBinder
     }
 
     /// <summary>Static order rules: what would leak or contradict the TLS mode is rejected before any socket opens.</summary>
-    private static void CheckOrder(BindContext cx, List<Step> steps, TlsSpec tls, SourceSpan stepsSpan)
+    private static void CheckOrder(BindContext cx, List<Step> steps, TlsSpec tls, SourceSpan stepsSpan, bool stepErrors)
     {
         var tlsUp = tls.Mode == TlsMode.Implicit;
         var starttlsSeen = false;
@@ -762,6 +793,11 @@ public static class ScenarioBinder
             if (quitSeen)
             {
                 cx.Error(step.Span, $"`{step.Name}` comes after `quit`", "the connection is closed after QUIT; move or remove this step");
+                continue;
+            }
+            if (step.Kind == StepKind.Banner && !ReferenceEquals(step, steps[0]))
+            {
+                cx.Error(step.Span, "`banner` can only be the first step", "the greeting is sent once, when the connection opens; move this step to the top");
                 continue;
             }
             switch (step.Kind)
@@ -796,7 +832,8 @@ public static class ScenarioBinder
                 cx.Error(step.Span, $"`{step.Name}` comes before `starttls` although `tls.mode` is starttls", "move it after `starttls`; to check that the server refuses it in clear, add `allow_plaintext: true` to this step");
             }
         }
-        if (tls.Mode == TlsMode.StartTls && !starttlsSeen)
+        // A `starttls` step that failed to bind was already reported; do not claim it is missing.
+        if (tls.Mode == TlsMode.StartTls && !starttlsSeen && !stepErrors)
         {
             cx.Error(stepsSpan, "`tls.mode` is starttls but no step is `starttls`", "add `- starttls` (and a second `- ehlo`) after the first `ehlo`");
         }

@@ -47,7 +47,7 @@ public static class ScenarioLoader
                 usage.Add($"cannot read {shown}: {e.Message}");
                 continue;
             }
-            var (file, fileDiagnostics) = ScenarioBinder.Bind(new SourceText(shown, text.TrimStart('\uFEFF')), variables);
+            var (file, fileDiagnostics) = ScenarioBinder.Bind(new SourceText(shown, text.TrimStart('\uFEFF'), path), variables);
             diagnostics.AddRange(fileDiagnostics);
             if (file is not null)
             {

@@ -77,7 +77,8 @@ public sealed class Variables
             {
                 return new SubstitutionResult(null, $"invalid variable reference `${{{body}}}`", "write `${NAME}`, `${env:NAME}` or `${file:PATH}`", i);
             }
-            value ??= fallback;
+            // As in the shell, `:-` applies when the value is unset or empty.
+            value = string.IsNullOrEmpty(value) && fallback is not null ? fallback : value;
             if (value is null)
             {
                 var hint = body.StartsWith("env:", StringComparison.Ordinal)

@@ -49,21 +49,41 @@ public static class YamlTreeReader
         }
         catch (YamlException e)
         {
-            var span = source.Span(ClampLine(e.Start.Line), ClampColumn(e.Start.Column), ClampLine(e.End.Line), ClampColumn(e.End.Column) + 1);
-            var message = CleanMessage(e.Message);
-            string? hint = null;
-            var line = source.Line(span.Start.Line);
-            if (line.Contains('\t', StringComparison.Ordinal))
-            {
-                hint = "YAML does not allow tabs for indentation; use spaces";
-            }
-            else if (message.Contains("mapping values are not allowed", StringComparison.OrdinalIgnoreCase))
-            {
-                hint = "a value containing `: ` must be quoted";
-            }
-            diagnostics.Add(Diagnostic.Error(source, span, $"invalid YAML: {message}", hint));
+            diagnostics.Add(SyntaxError(source, ClampLine(e.Start.Line), ClampColumn(e.Start.Column), ClampLine(e.End.Line), ClampColumn(e.End.Column) + 1, CleanMessage(e.Message)));
             return (null, diagnostics);
         }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet's scanner throws this (not a YamlException) on some unclosed flow collections.
+            var lastLine = Math.Max(1, source.Text.TrimEnd().Split('\n').Length);
+            diagnostics.Add(SyntaxError(source, lastLine, 1, lastLine, Math.Max(2, source.Line(lastLine).Length + 1),
+                "the file ends inside an unclosed `{`, `[` or quote"));
+            _ = e;
+            return (null, diagnostics);
+        }
+    }
+
+    /// <summary>A syntax error with the hint a person needs; a tab used for indentation is pointed at directly.</summary>
+    private static Diagnostic SyntaxError(SourceText source, int line, int column, int endLine, int endColumn, string message)
+    {
+        // YamlDotNet reports a tab at the enclosing mapping's start; the tab itself is what the user must fix.
+        var lines = source.Text.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var indent = lines[i].Length - lines[i].TrimStart(' ', '\t').Length;
+            var tab = lines[i].IndexOf('\t', StringComparison.Ordinal);
+            if (tab >= 0 && tab < indent)
+            {
+                return Diagnostic.Error(source, source.Span(i + 1, tab + 1, i + 1, tab + 2), "invalid YAML: a tab is used for indentation", "YAML does not allow tabs for indentation; use spaces");
+            }
+        }
+        string? hint = null;
+        if (message.Contains("mapping values are not allowed", StringComparison.OrdinalIgnoreCase) ||
+            message.Contains("found invalid mapping", StringComparison.OrdinalIgnoreCase))
+        {
+            hint = "a value containing `: ` must be quoted, e.g. `name: \"smtp check: port 25\"`";
+        }
+        return Diagnostic.Error(source, source.Span(line, column, endLine, Math.Max(endColumn, column + 1)), $"invalid YAML: {message}", hint);
     }
 
     private static YNode ReadNode(IParser parser, SourceText source, List<Diagnostic> diagnostics, int depth)

@@ -85,7 +85,7 @@ public sealed class Redactor
     /// <summary>
     /// Base64 of a longer payload contains the secret's bytes at offset 0, 1 or 2 of a 3-byte group.
     /// For each alignment, the characters encoding only secret bytes are the same whatever surrounds
-    /// them; masking those catches the secret inside any encoded payload (for secrets of 4+ bytes).
+    /// them; masking those catches the secret inside any encoded payload (for secrets of 5+ bytes; shorter ones at offset 1 only in the forms listed above).
     /// </summary>
     private static IEnumerable<string> AlignedCores(byte[] secret)
     {

@@ -5,14 +5,19 @@ public sealed class SourceText
 {
     private readonly string[] _lines;
 
-    public SourceText(string path, string text)
+    public SourceText(string path, string text, string? fullPath = null)
     {
         Path = path;
         Text = text;
+        FullPath = fullPath ?? System.IO.Path.GetFullPath(path);
         _lines = text.Split('\n');
     }
 
+    /// <summary>The path shown to users (relative to the working folder when inside it).</summary>
     public string Path { get; }
+
+    /// <summary>Where the file really is: relative paths inside a scenario start from its folder.</summary>
+    public string FullPath { get; }
 
     public string Text { get; }
 
