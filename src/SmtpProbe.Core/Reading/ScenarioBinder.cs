@@ -101,7 +101,10 @@ public static class ScenarioBinder
                 layers.Add(section);
             }
         }
-        return new Layers(layers, m.Find(key)?.Key.Span ?? defaults?.Find(key)?.Key.Span);
+        // KeySpan is set only for a section that was written with a value; `auth: ~` counts as absent.
+        var written = (m.Find(key) is { } own && !(own.Value is YScalar { IsNull: true }) ? own : null)
+            ?? (defaults?.Find(key) is { } shared && !(shared.Value is YScalar { IsNull: true }) ? shared : null);
+        return new Layers(layers, written?.Key.Span);
     }
 
     private static YNode? Value(YMapping m, YMapping? defaults, string key) => m.Find(key)?.Value ?? defaults?.Find(key)?.Value;
@@ -314,14 +317,15 @@ public static class ScenarioBinder
             : new AuthSpec(mechanism, username, new Secret(password), plain.Value, span);
     }
 
-    private sealed record Envelope(string? From, List<string> To, YNode? FromNode, YNode? ToNode);
+    private sealed record Envelope(string? From, List<string> To, YNode? FromNode, YNode? ToNode, bool HasErrors = false);
 
     private static Envelope BindEnvelope(BindContext cx, Layers e)
     {
+        var before = cx.Diagnostics.Count;
         e.CheckKeys(cx, EnvelopeKeys, "`envelope`");
         var from = e.Get("from") is { } f ? cx.Line(f, "envelope.from", allowEmpty: true) : null;
         var to = e.Get("to") is { } t ? cx.List(t, "envelope.to").Select(x => x.Value).ToList() : [];
-        return new Envelope(from, to, e.Get("from"), e.Get("to"));
+        return new Envelope(from, to, e.Get("from"), e.Get("to"), cx.Diagnostics.Count > before);
     }
 
     private static MessageSpec? BindMessage(BindContext cx, Layers m, Envelope envelope)
@@ -419,7 +423,7 @@ public static class ScenarioBinder
         if (envelope.From is null || envelope.To.Count == 0)
         {
             // A given but invalid envelope has its own diagnostic already.
-            if ((envelope.From is null && envelope.FromNode is null) || (envelope.To.Count == 0 && envelope.ToNode is null))
+            if (!envelope.HasErrors)
             {
                 cx.Error(at, "this scenario has no `steps`, so the standard transaction runs, and it needs `envelope: { from: ..., to: ... }`", "add an `envelope`, or write the `steps` yourself");
             }

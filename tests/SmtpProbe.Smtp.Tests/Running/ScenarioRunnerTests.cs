@@ -181,8 +181,11 @@ public class ScenarioRunnerTests
     {
         await using var server = ScriptedSmtpServer.StartFromFile(Dialog("stall-banner"));
         var clock = Clock();
-        var run = RunAsync(Plain, server, clock);
-        await server.WhenStalled;
+        // The server can stall before the client has finished connecting; advance only once both
+        // are true, or the (fake) clock would fire the connect timeout instead of the greeting's.
+        var connected = new TaskCompletionSource();
+        var run = RunAsync(Plain, server, clock, onLine: l => { if (l.StartsWith("* connected", StringComparison.Ordinal)) { connected.TrySetResult(); } });
+        await Task.WhenAll(server.WhenStalled, connected.Task);
         clock.Advance(TimeSpan.FromSeconds(20));
         var result = await run;
         Assert.Equal(ErrorKind.Timeout, result.ErrorKind);
