@@ -192,6 +192,7 @@ public sealed class SmtpConnection : IAsyncDisposable
     /// <summary>Sends one command line and reads its reply. <paramref name="shown"/> replaces the line in the transcript (AUTH payloads).</summary>
     public async Task<Reply> CommandAsync(string line, string? shown, CancellationToken ct)
     {
+        RejectUnsolicited(Verb(shown ?? line));
         using var deadline = new CancellationTokenSource(_server.CommandTimeout, _time);
         await WriteUnderAsync(Encoding.UTF8.GetBytes(line + "\r\n"), deadline, ct).ConfigureAwait(false);
         _transcript.Client(shown ?? line);
@@ -207,6 +208,35 @@ public sealed class SmtpConnection : IAsyncDisposable
         _transcript.Client(shown);
         _transcript.Client(".");
         return await ReadUnderAsync(deadline, _server.CommandTimeout, "the reply to the end of DATA", ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Bytes that arrived before we sent a command are a reply to nothing: an extra reply to the
+    /// previous command or an unsolicited one. Reading them as the next reply would pair every
+    /// later command with the wrong answer, so the scenario stops with the evidence instead.
+    /// </summary>
+    private void RejectUnsolicited(string verb)
+    {
+        var buffered = _reader.Buffered;
+        var pending = _stream is SslStream ? 0 : SafeAvailable();
+        if (buffered == 0 && pending == 0)
+        {
+            return;
+        }
+        var evidence = buffered > 0 ? ReplyParser.Escape(_reader.BufferedBytes[..Math.Min(buffered, 120)]) : $"{pending} bytes waiting on the socket";
+        throw new SmtpProtocolException($"server sent data that answers no command (before {verb} was sent): an extra or unsolicited reply", evidence);
+    }
+
+    private int SafeAvailable()
+    {
+        try
+        {
+            return _socket.Available;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return 0;
+        }
     }
 
     /// <summary>

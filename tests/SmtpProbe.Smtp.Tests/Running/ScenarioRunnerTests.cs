@@ -209,4 +209,15 @@ public class ScenarioRunnerTests
         Assert.True(result.Outcome == Outcome.Passed, result.Message);
         await server.AssertCompletedAsync();
     }
+
+    [Fact]
+    public async Task When_ServerSendsAnExtraReply_ItIsAProtocolErrorNotTheNextCommandsReply()
+    {
+        await using var server = ScriptedSmtpServer.StartFromFile(Dialog("extra-reply"));
+        var result = await RunAsync(Plain, server, Clock());
+        Assert.Equal(ErrorKind.Protocol, result.ErrorKind);
+        Assert.Equal("mail_from", result.Steps.First(s => s.Outcome == Outcome.Error).Kind);
+        Assert.Contains("answers no command (before MAIL FROM was sent)", result.Message, StringComparison.Ordinal);
+        Assert.Contains("250 2.0.0 surprise", result.Message, StringComparison.Ordinal);
+    }
 }
