@@ -7,6 +7,13 @@
 #   $SMTP_E2E_PORT_MX         (2525) plain SMTP, STARTTLS offered, no AUTH
 #   $SMTP_E2E_PORT_SUBMISSION (2587) submission, STARTTLS required, AUTH after TLS
 #   $SMTP_E2E_PORT_SMTPS      (2465) implicit TLS, AUTH
+# and, for TLS posture checks, three more listeners like the MX one (plain, STARTTLS offered,
+# no AUTH) that differ only in their TLS:
+#   $SMTP_E2E_PORT_EXPIRING   (2526) certificate valid for 5 days only (expiring.pem)
+#   $SMTP_E2E_PORT_WRONGHOST  (2527) certificate for wrong.example.invalid (wronghost.pem)
+#   $SMTP_E2E_PORT_TLS12      (2528) TLS 1.2 only, one non-forward-secret suite
+#                                    (AES256-GCM-SHA384, static RSA key exchange) with an
+#                                    RSA 2048 certificate (tls12-rsa.pem)
 # No mail leaves the machine: the only deliverable domain is example.test (Maildir under the
 # state directory); everything else is an error transport. Postfix makes no DNS queries.
 #
@@ -21,6 +28,11 @@ STATE_DIR="${SMTP_PROBE_E2E_DIR:-/tmp/smtp-probe-e2e}"
 PORT_MX="${SMTP_E2E_PORT_MX:-2525}"
 PORT_SUBMISSION="${SMTP_E2E_PORT_SUBMISSION:-2587}"
 PORT_SMTPS="${SMTP_E2E_PORT_SMTPS:-2465}"
+PORT_EXPIRING="${SMTP_E2E_PORT_EXPIRING:-2526}"
+PORT_WRONGHOST="${SMTP_E2E_PORT_WRONGHOST:-2527}"
+PORT_TLS12="${SMTP_E2E_PORT_TLS12:-2528}"
+# The one suite offered on $PORT_TLS12: RSA key exchange, so no forward secrecy.
+TLS12_CIPHER="AES256-GCM-SHA384"
 PASSWORD="${SMTP_E2E_PASSWORD:-probe-secret-42}"
 DOMAIN="example.test"
 TLS_NAME="mx.example.test"
@@ -60,9 +72,12 @@ die() {
   exit 1
 }
 
-for port in "$PORT_MX" "$PORT_SUBMISSION" "$PORT_SMTPS"; do
+ALL_PORTS=("$PORT_MX" "$PORT_SUBMISSION" "$PORT_SMTPS" "$PORT_EXPIRING" "$PORT_WRONGHOST" "$PORT_TLS12")
+for port in "${ALL_PORTS[@]}"; do
   [[ "$port" =~ ^[0-9]+$ ]] || die "port '$port' is not a number"
 done
+[ "$(printf '%s\n' "${ALL_PORTS[@]}" | sort -u | wc -l)" = "${#ALL_PORTS[@]}" ] ||
+  die "ports must be distinct: ${ALL_PORTS[*]}"
 case "$PASSWORD" in
   *:* | *$'\n'* | '') die "SMTP_E2E_PASSWORD must be non-empty and contain no ':' or newline" ;;
 esac
@@ -140,6 +155,13 @@ extendedKeyUsage = serverAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 subjectAltName = DNS:$TLS_NAME,DNS:localhost,IP:127.0.0.1,IP:::1
+[rsa_server_ext]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+subjectAltName = DNS:$TLS_NAME,DNS:localhost,IP:127.0.0.1,IP:::1
 [wronghost_ext]
 basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature
@@ -155,10 +177,15 @@ openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -sha25
   -keyout "$CERT_DIR/ca.key" -out "$CERT_DIR/ca.pem" 2>/dev/null ||
   die "openssl: CA generation failed"
 
-# issue NAME CN DAYS EXTENSION_SECTION
+# issue NAME CN DAYS EXTENSION_SECTION [KEY_TYPE: ec (P-256, default) | rsa (2048)]
 issue() {
-  local name="$1" cn="$2" days="$3" ext="$4"
-  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -sha256 -config "$CERT_DIR/openssl.cnf" \
+  local name="$1" cn="$2" days="$3" ext="$4" keyopts
+  case "${5:-ec}" in
+    ec) keyopts=(-newkey ec -pkeyopt ec_paramgen_curve:P-256) ;;
+    rsa) keyopts=(-newkey rsa:2048) ;;
+    *) die "issue: unknown key type '$5'" ;;
+  esac
+  openssl req -new "${keyopts[@]}" -nodes -sha256 -config "$CERT_DIR/openssl.cnf" \
     -subj "/O=smtp-probe tests/CN=$cn" \
     -keyout "$CERT_DIR/$name.key" -out "$CERT_DIR/$name.csr" 2>/dev/null &&
     openssl x509 -req -sha256 -days "$days" -in "$CERT_DIR/$name.csr" \
@@ -170,10 +197,14 @@ issue() {
 issue server "$TLS_NAME" 30 server_ext
 issue expiring "$TLS_NAME" 5 server_ext
 issue wronghost wrong.example.invalid 30 wronghost_ext
+# RSA: a TLS 1.2 suite without forward secrecy (static RSA key exchange) needs an RSA key.
+issue tls12-rsa "$TLS_NAME" 30 rsa_server_ext rsa
 chmod 0644 "$CERT_DIR"/*.pem
 chmod 0600 "$CERT_DIR"/*.key
-openssl verify -CAfile "$CERT_DIR/ca.pem" "$CERT_DIR/server.pem" >/dev/null ||
-  die "openssl: server certificate does not verify against the CA"
+for c in server expiring wronghost tls12-rsa; do
+  openssl verify -CAfile "$CERT_DIR/ca.pem" "$CERT_DIR/$c.pem" >/dev/null ||
+    die "openssl: $c certificate does not verify against the CA"
+done
 
 # ---------------------------------------------------------------- Dovecot (SASL only)
 log "configuring dovecot (auth only)"
@@ -326,6 +357,29 @@ $PORT_SMTPS      inet  n       -       n       -       -       smtpd
   -o smtpd_tls_security_level=encrypt
   -o smtpd_sasl_auth_enable=yes
   -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
+$PORT_EXPIRING      inet  n       -       n       -       -       smtpd
+  -o syslog_name=postfix/mx-expiring
+  -o smtpd_tls_security_level=may
+  -o smtpd_sasl_auth_enable=no
+  -o smtpd_tls_cert_file=$CERT_DIR/expiring.pem
+  -o smtpd_tls_key_file=$CERT_DIR/expiring.key
+$PORT_WRONGHOST      inet  n       -       n       -       -       smtpd
+  -o syslog_name=postfix/mx-wronghost
+  -o smtpd_tls_security_level=may
+  -o smtpd_sasl_auth_enable=no
+  -o smtpd_tls_cert_file=$CERT_DIR/wronghost.pem
+  -o smtpd_tls_key_file=$CERT_DIR/wronghost.key
+$PORT_TLS12      inet  n       -       n       -       -       smtpd
+  -o syslog_name=postfix/mx-tls12
+  -o smtpd_tls_security_level=may
+  -o smtpd_sasl_auth_enable=no
+  -o smtpd_tls_cert_file=$CERT_DIR/tls12-rsa.pem
+  -o smtpd_tls_key_file=$CERT_DIR/tls12-rsa.key
+  -o smtpd_tls_protocols=>=TLSv1.2,<=TLSv1.2
+  -o smtpd_tls_mandatory_protocols=>=TLSv1.2,<=TLSv1.2
+  -o smtpd_tls_ciphers=high
+  -o smtpd_tls_mandatory_ciphers=high
+  -o tls_high_cipherlist=$TLS12_CIPHER
 pickup     unix  n       -       n       60      1       pickup
 cleanup    unix  n       -       n       -       0       cleanup
 qmgr       unix  n       -       n       300     1       qmgr
@@ -401,7 +455,7 @@ while :; do
   [ -S "$AUTH_SOCKET" ] || pending=1
   if [ "$pending" = 0 ]; then
     for h in "${hosts[@]}"; do
-      for p in "$PORT_MX" "$PORT_SUBMISSION" "$PORT_SMTPS"; do
+      for p in "${ALL_PORTS[@]}"; do
         listening "$h" "$p" || { pending=1; break 2; }
       done
     done
@@ -412,9 +466,10 @@ while :; do
 done
 if [ "$pending" != 0 ]; then
   [ -S "$AUTH_SOCKET" ] || die "dovecot auth socket $AUTH_SOCKET did not appear within 15 s"
-  die "ports $PORT_MX/$PORT_SUBMISSION/$PORT_SMTPS on ${hosts[*]} not all accepting within 15 s"
+  die "ports $(IFS=/; echo "${ALL_PORTS[*]}") on ${hosts[*]} not all accepting within 15 s"
 fi
-log "listening on ${hosts[*]} ports $PORT_MX (mx), $PORT_SUBMISSION (submission), $PORT_SMTPS (smtps)"
+log "listening on ${hosts[*]} ports $PORT_MX (mx), $PORT_SUBMISSION (submission), $PORT_SMTPS (smtps)," \
+  "$PORT_EXPIRING (mx, expiring cert), $PORT_WRONGHOST (mx, wrong-host cert), $PORT_TLS12 (mx, TLS 1.2 $TLS12_CIPHER)"
 
 # ---------------------------------------------------------------- env file
 cat >"$ENV_FILE.tmp" <<EOF
@@ -422,11 +477,15 @@ SMTP_E2E_HOST=127.0.0.1
 SMTP_E2E_PORT_MX=$PORT_MX
 SMTP_E2E_PORT_SUBMISSION=$PORT_SUBMISSION
 SMTP_E2E_PORT_SMTPS=$PORT_SMTPS
+SMTP_E2E_PORT_EXPIRING=$PORT_EXPIRING
+SMTP_E2E_PORT_WRONGHOST=$PORT_WRONGHOST
+SMTP_E2E_PORT_TLS12=$PORT_TLS12
 SMTP_E2E_CA=$CERT_DIR/ca.pem
 SMTP_E2E_CERT_EXPIRING=$CERT_DIR/expiring.pem
 SMTP_E2E_KEY_EXPIRING=$CERT_DIR/expiring.key
 SMTP_E2E_CERT_WRONGHOST=$CERT_DIR/wronghost.pem
 SMTP_E2E_KEY_WRONGHOST=$CERT_DIR/wronghost.key
+SMTP_E2E_CERT_TLS12=$CERT_DIR/tls12-rsa.pem
 SMTP_E2E_USER=$USER_NAME
 SMTP_E2E_PASSWORD=$PASSWORD
 SMTP_E2E_DOMAIN=$DOMAIN
