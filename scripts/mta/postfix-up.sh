@@ -223,7 +223,7 @@ log_path = $DOVECOT_LOG
 info_log_path = $DOVECOT_LOG
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login cram-md5
+auth_mechanisms = plain login cram-md5 digest-md5 scram-sha-1 scram-sha-256
 # No fixed delay; Dovecot 2.3 still releases failed replies on its internal 0.5 s timer, so a
 # 535 takes up to ~0.5 s (the next, correct AUTH is immediate).
 auth_failure_delay = 0

@@ -76,6 +76,13 @@ public static class ConsoleReport
         output.Write(' ');
         Paint(output, $"({FormatDuration(scenario.Duration)})", Dim, style);
         output.Write('\n');
+        foreach (var warning in scenario.Warnings)
+        {
+            output.Write(MessageIndent);
+            Paint(output, "warning: ", Yellow, style);
+            output.Write(ReportText.ForTerminal(warning));
+            output.Write('\n');
+        }
 
         if (scenario.Outcome == Outcome.Passed || string.IsNullOrEmpty(scenario.Message))
         {

@@ -174,6 +174,10 @@ public static class JUnitReport
             {
                 AppendTls(sb, tls);
             }
+            foreach (var warning in s.Warnings)
+            {
+                sb.Append("warning: ").Append(warning).Append('\n');
+            }
             if (s.Transcript.Count > 0)
             {
                 sb.Append("transcript:\n");

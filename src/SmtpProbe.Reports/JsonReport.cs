@@ -86,6 +86,7 @@ public static class JsonReport
         json.WriteString("outcome", ReportText.OutcomeName(s.Outcome));
         Str(json, "errorKind", ReportText.ErrorKindName(s.ErrorKind));
         Str(json, "message", s.Message);
+        StrArray(json, "warnings", s.Warnings);
         json.WriteNumber("durationMs", ReportText.WholeMilliseconds(s.Duration));
 
         if (s.Connection is { } c)
@@ -141,6 +142,7 @@ public static class JsonReport
             json.WriteString("notBefore", ReportText.IsoUtc(cert.NotBefore));
             json.WriteString("notAfter", ReportText.IsoUtc(cert.NotAfter));
             Str(json, "sha256", cert.Sha256Fingerprint);
+            Str(json, "spkiSha256", cert.SpkiSha256);
             json.WriteEndObject();
         }
         json.WriteEndArray();

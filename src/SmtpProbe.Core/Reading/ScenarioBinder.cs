@@ -16,17 +16,27 @@ public static class ScenarioBinder
     private static readonly string[] ScenarioKeys = ["name", "description", "server", "tls", "auth", "helo", "envelope", "message", "steps"];
     private static readonly string[] FileKeys = ["scenarios", "server", "tls", "auth", "helo", "envelope", "message"];
     private static readonly string[] ServerKeys = ["host", "port", "bind", "family", "timeout", "connect_timeout", "command_timeout", "retries", "retry_delay"];
-    private static readonly string[] TlsKeys = ["mode", "insecure", "ca_file", "server_name"];
+    private static readonly string[] TlsKeys = ["mode", "verify", "insecure", "ca_file", "server_name", "sni", "client_cert", "client_key", "client_cert_password", "min_version", "max_version", "pin"];
+    private static readonly string[] VerifyModes = ["full", "ca", "name", "none"];
+    private static readonly string[] TlsVersions = ["1.2", "1.3"];
+    private static readonly string[] TlsExpectKeys = ["min_version", "forward_secrecy", "days_left", "san", "verified", "pin", "cipher"];
     private static readonly string[] TlsModes = ["none", "starttls", "implicit"];
-    private static readonly string[] AuthKeys = ["mechanism", "username", "password", "allow_plaintext"];
+    private static readonly string[] AuthKeys = ["mechanism", "username", "password", "allow_plaintext", "initial_response", "authzid", "required"];
     private static readonly string[] EnvelopeKeys = ["from", "to"];
     private static readonly string[] MessageKeys = ["from", "to", "subject", "headers", "body", "body_file", "raw", "raw_file"];
-    private static readonly string[] ExpectKeys = ["code", "enhanced", "text", "contains", "has", "lacks"];
+    private static readonly string[] ExpectKeys = ["code", "enhanced", "text", "contains", "has", "lacks", "tls"];
     private static readonly string[] Families = ["any", "ipv4", "ipv6"];
     private static readonly StepKind[] SentBeforeTlsIsUnsafe = [StepKind.Auth, StepKind.MailFrom, StepKind.RcptTo, StepKind.Data];
 
     /// <summary>The SASL mechanisms a scenario may name; `auto` picks the strongest the server offers.</summary>
-    public static readonly IReadOnlyList<string> Mechanisms = ["auto", "plain", "login", "cram-md5", "digest-md5", "scram-sha-1", "scram-sha-256", "scram-sha-512", "xoauth2", "oauthbearer", "ntlm"];
+    public static readonly IReadOnlyList<string> Mechanisms = ["auto", "plain", "login", "cram-md5", "scram-sha-1", "scram-sha-256", "scram-sha-512", "xoauth2", "oauthbearer"];
+
+    /// <summary>Names people will try that smtp-probe deliberately does not offer, with the reason.</summary>
+    private static readonly Dictionary<string, string> Unoffered = new(StringComparer.Ordinal)
+    {
+        ["digest-md5"] = "DIGEST-MD5 is historic (RFC 6331) and MailKit's implementation needs a service URI that only its own client can set; use scram-sha-256 or cram-md5",
+        ["ntlm"] = "NTLM is not offered: it cannot be verified against a server here; use scram-sha-256, plain or login over TLS",
+    };
 
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
 
@@ -166,7 +176,7 @@ public static class ScenarioBinder
         {
             return null;
         }
-        var secrets = steps.OfType<AuthStep>().Select(a => a.Auth.Password).Append(auth?.Password)
+        var secrets = steps.OfType<AuthStep>().Select(a => a.Auth.Password).Append(auth?.Password).Append(tls.ClientCertificatePassword)
             .OfType<Secret>().Where(s => s.Value.Length > 0).Distinct().ToList();
         return new Scenario(name, nameNode!.Key.Span with { End = nameNode.Value.Span.End }, server, tls, auth, helo, steps, standard) { Secrets = secrets };
     }
@@ -269,15 +279,118 @@ public static class ScenarioBinder
             }
         }
         var serverName = t.Get("server_name") is { } sn ? cx.Line(sn, "tls.server_name") : string.Empty;
+        var verify = insecure == true ? TlsVerify.None : TlsVerify.Full;
+        if (t.Get("verify") is { } vNode && cx.Line(vNode, "tls.verify") is { } vText)
+        {
+            var i = Array.IndexOf(VerifyModes, vText);
+            if (i < 0)
+            {
+                cx.Error(vNode, $"unknown verification mode `{vText}`", Suggestions.Hint(vText, VerifyModes));
+            }
+            else if (insecure == true && i != (int)TlsVerify.None)
+            {
+                cx.Error(vNode, $"`tls.verify: {vText}` contradicts `tls.insecure: true`", "keep one of them");
+            }
+            else
+            {
+                verify = (TlsVerify)i;
+            }
+        }
         if (insecure == true && ca is not null)
         {
             cx.Error(t.Get("insecure")!, "`tls.insecure: true` and `tls.ca_file` contradict each other", "keep `ca_file` to verify against your own CA, or drop it to skip verification");
         }
-        if (mode == TlsMode.None && (insecure == true || ca is not null))
+        else if (verify == TlsVerify.None && ca is not null)
+        {
+            cx.Error(t.Get("ca_file")!, "certificate verification is off (`verify: none`), so `tls.ca_file` would be ignored", "keep `ca_file` to verify against your own CA, or drop it to skip verification");
+        }
+        var sni = t.Get("sni") is { } sniNode ? cx.Line(sniNode, "tls.sni", allowEmpty: true) : null;
+        var clientCert = BindExistingFile(cx, t.Get("client_cert"), "tls.client_cert");
+        var clientKey = BindExistingFile(cx, t.Get("client_key"), "tls.client_key");
+        var clientPassword = t.Get("client_cert_password") is { } cpw ? cx.Text(cpw, "tls.client_cert_password", allowEmpty: true) : null;
+        if (clientKey is not null && clientCert is null)
+        {
+            cx.Error(t.Get("client_key")!, "`tls.client_key` without `tls.client_cert`", "give the certificate too (PEM), or a PKCS#12 file as `client_cert` alone");
+        }
+        var minVersion = BindVersion(cx, t.Get("min_version"), "tls.min_version");
+        var maxVersion = BindVersion(cx, t.Get("max_version"), "tls.max_version");
+        if (minVersion is not null && maxVersion is not null && string.CompareOrdinal(minVersion, maxVersion) > 0)
+        {
+            cx.Error(t.Get("max_version")!, $"`tls.max_version` {maxVersion} is below `tls.min_version` {minVersion}");
+        }
+        var pins = t.Get("pin") is { } pinNode ? BindPins(cx, pinNode, "tls.pin") : [];
+        // Options that would change what TLS does make no sense without TLS (names alone are harmless).
+        var effective = insecure == true || verify != TlsVerify.Full || ca is not null || clientCert is not null || pins.Count > 0 || minVersion is not null || maxVersion is not null;
+        if (mode == TlsMode.None && effective)
         {
             cx.Error(t.KeySpan ?? scenario.Span, "TLS options are given but `tls.mode` is none", "set `mode: starttls` or `mode: implicit`");
         }
-        return insecure is null || serverName is null ? null : new TlsSpec(mode, insecure.Value, ca, serverName);
+        return insecure is null || serverName is null ? null : new TlsSpec(mode, verify == TlsVerify.None, ca, serverName)
+        {
+            Verify = verify,
+            Sni = sni,
+            ClientCertificate = clientCert,
+            ClientKey = clientKey,
+            ClientCertificatePassword = clientPassword is null ? null : new Secret(clientPassword),
+            MinVersion = minVersion,
+            MaxVersion = maxVersion,
+            Pins = pins,
+        };
+    }
+
+    private static string? BindExistingFile(BindContext cx, YNode? node, string what)
+    {
+        if (node is null || cx.Line(node, what) is not { } text)
+        {
+            return null;
+        }
+        var path = Path.IsPathRooted(text) ? text : Path.GetFullPath(Path.Combine(cx.BaseDirectory, text));
+        if (!File.Exists(path))
+        {
+            cx.Error(node, $"`{what}`: file `{text}` does not exist", "relative paths start at the scenario file");
+            return null;
+        }
+        return path;
+    }
+
+    /// <summary>"1.2", "1.3", also written "TLSv1.2" or "tls1.3".</summary>
+    private static string? BindVersion(BindContext cx, YNode? node, string what)
+    {
+        if (node is null || cx.Line(node, what) is not { } text)
+        {
+            return null;
+        }
+        var v = text.Trim().ToLowerInvariant().Replace("tlsv", "", StringComparison.Ordinal).Replace("tls", "", StringComparison.Ordinal).TrimStart('>', '=', ' ');
+        if (!TlsVersions.Contains(v))
+        {
+            cx.Error(node, $"`{what}` must be 1.2 or 1.3, found `{text}`", "TLS 1.0 and 1.1 are obsolete (RFC 8996) and not offered");
+            return null;
+        }
+        return v;
+    }
+
+    private static List<string> BindPins(BindContext cx, YNode node, string what)
+    {
+        var pins = new List<string>();
+        foreach (var (text, item) in cx.List(node, what))
+        {
+            var pin = text.Trim();
+            var ok = pin.StartsWith("spki-sha256:", StringComparison.Ordinal) && IsBase64Sha256(pin[12..])
+                || pin.StartsWith("cert-sha256:", StringComparison.Ordinal) && pin[12..].Replace(":", "", StringComparison.Ordinal).Length == 64 && pin[12..].Replace(":", "", StringComparison.Ordinal).All(char.IsAsciiHexDigit);
+            if (!ok)
+            {
+                cx.Error(item, $"`{text}` is not a pin", "write `spki-sha256:<base64 of the SHA-256 of the public key>` or `cert-sha256:<hex SHA-256 of the certificate>`; a report's `tls.chain[0]` shows both");
+                continue;
+            }
+            pins.Add(pin.StartsWith("cert-", StringComparison.Ordinal) ? "cert-sha256:" + pin[12..].Replace(":", "", StringComparison.Ordinal).ToUpperInvariant() : pin);
+        }
+        return pins;
+    }
+
+    private static bool IsBase64Sha256(string text)
+    {
+        Span<byte> buffer = stackalloc byte[48];
+        return Convert.TryFromBase64String(text, buffer, out var n) && n == 32;
     }
 
     private static AuthSpec? BindAuth(BindContext cx, Layers a, SourceSpan span)
@@ -289,7 +402,7 @@ public static class ScenarioBinder
             mechanism = mech.ToLowerInvariant();
             if (!Mechanisms.Contains(mechanism))
             {
-                cx.Error(mechNode, $"unknown SASL mechanism `{mech}`", Suggestions.Hint(mechanism, Mechanisms.ToArray()));
+                cx.Error(mechNode, $"unknown SASL mechanism `{mech}`", Unoffered.GetValueOrDefault(mechanism) ?? Suggestions.Hint(mechanism, Mechanisms.ToArray()));
                 return null;
             }
         }
@@ -312,9 +425,12 @@ public static class ScenarioBinder
             cx.Error(span, "`auth` needs a `password`", "use `password: \"${env:SMTP_PASSWORD}\"` so the secret stays out of the file");
         }
         var plain = a.Get("allow_plaintext") is { } ap ? cx.Bool(ap, "auth.allow_plaintext") : false;
-        return username is null || password is null || plain is null
+        var initial = a.Get("initial_response") is { } ir ? cx.Bool(ir, "auth.initial_response") : true;
+        var required = a.Get("required") is { } rq ? cx.Bool(rq, "auth.required") : true;
+        var authzid = a.Get("authzid") is { } az ? cx.Text(az, "auth.authzid", allowEmpty: true) : null;
+        return username is null || password is null || plain is null || initial is null || required is null
             ? null
-            : new AuthSpec(mechanism, username, new Secret(password), plain.Value, span);
+            : new AuthSpec(mechanism, username, new Secret(password), plain.Value, span) { InitialResponse = initial.Value, Required = required.Value, AuthorizationId = authzid };
     }
 
     private sealed record Envelope(string? From, List<string> To, YNode? FromNode, YNode? ToNode, bool HasErrors = false);
@@ -508,7 +624,7 @@ public static class ScenarioBinder
         var span = kindNode.Span;
         var expectNode = options?.Find("expect")?.Value;
         Expectation? Expect(params string[] defaults) =>
-            expectNode is null ? Expectation.ForCodes(defaults) : BindExpectation(cx, expectNode, kind);
+            expectNode is null ? Expectation.ForCodes(defaults) : BindExpectation(cx, expectNode, kind, defaults);
         Step? step;
         switch (kind)
         {
@@ -519,7 +635,7 @@ public static class ScenarioBinder
                     cx.Error(expectNode, "give the banner's expectation either as its value or under `expect`, not both");
                     return null;
                 }
-                var bannerExpect = value is not null ? BindExpectation(cx, value, kind) : Expect("220");
+                var bannerExpect = value is not null ? BindExpectation(cx, value, kind, "220") : Expect("220");
                 step = bannerExpect is null ? null : new BannerStep(span, bannerExpect);
                 break;
             case StepKind.Ehlo or StepKind.Helo:
@@ -654,17 +770,23 @@ public static class ScenarioBinder
             mechanism = mech.ToLowerInvariant();
             if (!Mechanisms.Contains(mechanism))
             {
-                cx.Error(mn.Value, $"unknown SASL mechanism `{mech}`", Suggestions.Hint(mechanism, Mechanisms.ToArray()));
+                cx.Error(mn.Value, $"unknown SASL mechanism `{mech}`", Unoffered.GetValueOrDefault(mechanism) ?? Suggestions.Hint(mechanism, Mechanisms.ToArray()));
                 return null;
             }
         }
         var username = map.Find("username") is { } un ? cx.Text(un.Value, "auth.username") : scenarioAuth.Username;
         var password = map.Find("password") is { } pw ? cx.Text(pw.Value, "auth.password", allowEmpty: true) : scenarioAuth.Password.Value;
         var plain = map.Find("allow_plaintext") is { } ap ? cx.Bool(ap.Value, "auth.allow_plaintext") : scenarioAuth.AllowPlaintext;
-        return username is null || password is null || plain is null ? null : new AuthSpec(mechanism, username, new Secret(password), plain.Value, span);
+        var initial = map.Find("initial_response") is { } ir ? cx.Bool(ir.Value, "auth.initial_response") : scenarioAuth.InitialResponse;
+        var required = map.Find("required") is { } rq ? cx.Bool(rq.Value, "auth.required") : scenarioAuth.Required;
+        var authzid = map.Find("authzid") is { } az ? cx.Text(az.Value, "auth.authzid", allowEmpty: true) : scenarioAuth.AuthorizationId;
+        return username is null || password is null || plain is null || initial is null || required is null
+            ? null
+            : new AuthSpec(mechanism, username, new Secret(password), plain.Value, span) { InitialResponse = initial.Value, Required = required.Value, AuthorizationId = authzid };
     }
 
-    private static Expectation? BindExpectation(BindContext cx, YNode node, StepKind kind)
+    /// <summary>An expectation mapping without `code` keeps the step's default codes: `ehlo` with `has:` still requires 250.</summary>
+    private static Expectation? BindExpectation(BindContext cx, YNode node, StepKind kind, params string[] defaultCodes)
     {
         var codes = new List<CodePattern>();
         // Shorthand: `expect: 250`, `expect: 5xx`, `expect: [250, 251]`.
@@ -681,6 +803,10 @@ public static class ScenarioBinder
         if (map.Find("code") is { } c)
         {
             ok &= BindCodes(cx, c.Value, codes);
+        }
+        else
+        {
+            codes.AddRange(defaultCodes.Select(d => new CodePattern(d)));
         }
         string? enhanced = null;
         if (map.Find("enhanced") is { } e && cx.Line(e.Value, "expect.enhanced") is { } en)
@@ -710,7 +836,50 @@ public static class ScenarioBinder
         ok &= cx.Diagnostics.Count == before;
         var has = BindCapabilities(cx, map.Find("has"), kind, ref ok);
         var lacks = BindCapabilities(cx, map.Find("lacks"), kind, ref ok);
-        return ok ? new Expectation(codes, enhanced, regex, contains, has, lacks, IsDefault: false) : null;
+        TlsExpectation? tlsExpect = null;
+        if (map.Find("tls") is { } tlsEntry)
+        {
+            if (kind is not (StepKind.StartTls or StepKind.Banner))
+            {
+                cx.Error(tlsEntry.Key, "`expect.tls` checks the TLS session and applies to `starttls` steps (or `banner` with implicit TLS)");
+                ok = false;
+            }
+            else
+            {
+                tlsExpect = BindTlsExpectation(cx, tlsEntry.Value);
+                ok &= tlsExpect is not null;
+            }
+        }
+        return ok ? new Expectation(codes, enhanced, regex, contains, has, lacks, IsDefault: false) { Tls = tlsExpect } : null;
+    }
+
+    private static TlsExpectation? BindTlsExpectation(BindContext cx, YNode node)
+    {
+        if (cx.Mapping(node, "expect.tls") is not { } map)
+        {
+            return null;
+        }
+        var before = cx.Diagnostics.Count;
+        cx.CheckKeys(map, TlsExpectKeys, "`expect.tls`");
+        var min = BindVersion(cx, map.Find("min_version")?.Value, "expect.tls.min_version");
+        var fs = map.Find("forward_secrecy") is { } f ? cx.Bool(f.Value, "expect.tls.forward_secrecy") : null;
+        var days = map.Find("days_left") is { } d ? cx.Int(d.Value, "expect.tls.days_left", 0, 36500) : null;
+        var san = map.Find("san") is { } s ? cx.List(s.Value, "expect.tls.san").Select(x => x.Value).ToList() : [];
+        var verified = map.Find("verified") is { } v ? cx.Bool(v.Value, "expect.tls.verified") : null;
+        var pins = map.Find("pin") is { } p ? BindPins(cx, p.Value, "expect.tls.pin") : [];
+        Regex? cipher = null;
+        if (map.Find("cipher") is { } c && cx.Text(c.Value, "expect.tls.cipher") is { } pattern)
+        {
+            try
+            {
+                cipher = new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+            }
+            catch (ArgumentException ex)
+            {
+                cx.Error(c.Value, $"invalid regular expression: {ex.Message}");
+            }
+        }
+        return cx.Diagnostics.Count > before ? null : new TlsExpectation(min, fs, days, san, verified, pins, cipher);
     }
 
     private static bool BindCodes(BindContext cx, YNode node, List<CodePattern> into)
@@ -798,6 +967,10 @@ public static class ScenarioBinder
             {
                 cx.Error(step.Span, $"`{step.Name}` comes after `quit`", "the connection is closed after QUIT; move or remove this step");
                 continue;
+            }
+            if (step.Kind == StepKind.Banner && step.Expect.Tls is not null && tls.Mode != TlsMode.Implicit)
+            {
+                cx.Error(step.Span, "`expect.tls` on the banner needs `tls.mode: implicit`", "with STARTTLS, put the TLS expectation on the `starttls` step");
             }
             if (step.Kind == StepKind.Banner && !ReferenceEquals(step, steps[0]))
             {

@@ -69,6 +69,7 @@ public sealed class Redactor
         {
             Name = Redact(r.Name),
             Message = RedactOrNull(r.Message),
+            Warnings = [.. r.Warnings.Select(Redact)],
             Transcript = [.. r.Transcript.Select(Redact)],
             Steps = [.. r.Steps.Select(s => s with
             {

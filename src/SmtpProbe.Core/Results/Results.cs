@@ -55,7 +55,11 @@ public sealed record ScenarioResult(
     /// <summary>Redacted transcript lines: "C: ...", "S: ...", "* ..." (events such as TLS start).</summary>
     IReadOnlyList<string> Transcript,
     DateTimeOffset StartedAt,
-    TimeSpan Duration);
+    TimeSpan Duration)
+{
+    /// <summary>Things a passing scenario should still tell: relaxed certificate verification that found problems, skipped optional AUTH.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}
 
 /// <summary>One step of a scenario (EHLO, MAIL FROM, ...).</summary>
 public sealed record StepResult(
@@ -117,4 +121,8 @@ public sealed record CertificateFacts(
     IReadOnlyList<string> SubjectAlternativeNames,
     DateTimeOffset NotBefore,
     DateTimeOffset NotAfter,
-    string Sha256Fingerprint);
+    string Sha256Fingerprint)
+{
+    /// <summary>SHA-256 of the SubjectPublicKeyInfo, base64: the value a `spki-sha256:` pin names.</summary>
+    public string? SpkiSha256 { get; init; }
+}

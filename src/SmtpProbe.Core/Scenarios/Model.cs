@@ -48,14 +48,63 @@ public enum TlsMode
     Implicit,
 }
 
+/// <summary>What certificate verification checks. Full unless the scenario says otherwise in so many words.</summary>
+public enum TlsVerify
+{
+    /// <summary>Chain to a trusted root and the name.</summary>
+    Full,
+    /// <summary>Chain only: the name is not checked (a warning is recorded when it does not match).</summary>
+    Ca,
+    /// <summary>Name only: the chain is not checked (a warning is recorded when it does not verify).</summary>
+    Name,
+    /// <summary>Nothing is checked; facts are still recorded and failures become warnings.</summary>
+    None,
+}
+
 public sealed record TlsSpec(
     TlsMode Mode,
-    /// <summary>Verification off: only when the scenario says `insecure: true` in so many words.</summary>
+    /// <summary>True when verification is relaxed to nothing (`insecure: true` or `verify: none`).</summary>
     bool Insecure,
     /// <summary>PEM file (or folder of PEM files) of trusted roots; replaces the system store for this scenario.</summary>
     string? CaFile,
-    /// <summary>The name sent as SNI and checked against the certificate; defaults to the host.</summary>
-    string ServerName);
+    /// <summary>The name checked against the certificate (and sent as SNI unless <see cref="Sni"/> says otherwise); defaults to the host.</summary>
+    string ServerName)
+{
+    public TlsVerify Verify { get; init; } = Insecure ? TlsVerify.None : TlsVerify.Full;
+
+    /// <summary>The SNI name when it differs from <see cref="ServerName"/>; empty string sends no SNI name.</summary>
+    public string? Sni { get; init; }
+
+    /// <summary>Client certificate: a PEM certificate (with <see cref="ClientKey"/>) or a PKCS#12 file.</summary>
+    public string? ClientCertificate { get; init; }
+
+    public string? ClientKey { get; init; }
+
+    public Secret? ClientCertificatePassword { get; init; }
+
+    /// <summary>Lowest and highest protocol offered: "1.2" or "1.3"; null = the system's choice.</summary>
+    public string? MinVersion { get; init; }
+
+    public string? MaxVersion { get; init; }
+
+    /// <summary>Accepted key pins: "spki-sha256:BASE64" (public key) or "cert-sha256:HEX" (whole certificate).</summary>
+    public IReadOnlyList<string> Pins { get; init; } = [];
+}
+
+/// <summary>Assertions on the TLS session, evaluated after STARTTLS or on an implicit-TLS greeting.</summary>
+public sealed record TlsExpectation(
+    /// <summary>Lowest acceptable protocol: "1.2" or "1.3".</summary>
+    string? MinVersion,
+    bool? ForwardSecrecy,
+    /// <summary>The leaf certificate must stay valid at least this many days.</summary>
+    int? DaysLeft,
+    /// <summary>Names the leaf certificate's SAN must contain (DNS names or IP addresses).</summary>
+    IReadOnlyList<string> San,
+    /// <summary>Whether the certificate verified (chain and name) under full verification rules.</summary>
+    bool? Verified,
+    /// <summary>Pins of which the leaf must match at least one.</summary>
+    IReadOnlyList<string> Pins,
+    System.Text.RegularExpressions.Regex? Cipher);
 
 /// <summary>A value that must never be printed: a password or token. ToString never reveals it.</summary>
 public sealed record Secret(string Value)
@@ -69,7 +118,17 @@ public sealed record AuthSpec(
     Secret Password,
     /// <summary>Explicit opt-in to send credentials over a connection without TLS.</summary>
     bool AllowPlaintext,
-    SourceSpan Span);
+    SourceSpan Span)
+{
+    /// <summary>Send the first response with the AUTH command (RFC 4954 SASL-IR) when the mechanism has one.</summary>
+    public bool InitialResponse { get; init; } = true;
+
+    /// <summary>Authorization identity (act as), for mechanisms that carry one (PLAIN, SCRAM, DIGEST-MD5).</summary>
+    public string? AuthorizationId { get; init; }
+
+    /// <summary>False: when the server advertises no AUTH the step is skipped with a note (swaks --auth-optional-strict).</summary>
+    public bool Required { get; init; } = true;
+}
 
 /// <summary>A reply code pattern: "250", "2xx", "25x".</summary>
 public sealed record CodePattern(string Pattern)
@@ -109,6 +168,9 @@ public sealed record Expectation(
     /// <summary>True when the scenario wrote nothing and the step's default applies.</summary>
     bool IsDefault)
 {
+    /// <summary>Checks on the TLS session (starttls steps, and the banner of an implicit-TLS connection).</summary>
+    public TlsExpectation? Tls { get; init; }
+
     public static Expectation ForCodes(params string[] codes) =>
         new([.. codes.Select(c => new CodePattern(c))], null, null, null, [], [], IsDefault: true);
 

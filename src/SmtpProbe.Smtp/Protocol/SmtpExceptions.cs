@@ -6,6 +6,9 @@ namespace SmtpProbe.Smtp.Protocol;
 public class SmtpProbeException(ErrorKind kind, string message, Exception? inner = null) : Exception(message, inner)
 {
     public ErrorKind Kind { get; } = kind;
+
+    /// <summary>TLS facts known when a handshake was refused (the certificate that failed verification).</summary>
+    public TlsFacts? Tls { get; init; }
 }
 
 /// <summary>The server broke RFC 5321's reply grammar; <see cref="Evidence"/> is what it actually sent (escaped).</summary>

@@ -75,7 +75,7 @@ public sealed class ScenarioRunner(TimeProvider time, Action<string>? live = nul
             state.Tls,
             transcript.Lines,
             startedAt,
-            time.GetElapsedTime(started));
+            time.GetElapsedTime(started)) { Warnings = state.Warnings };
         return redactor.Redact(result);
     }
 
@@ -93,6 +93,18 @@ public sealed class ScenarioRunner(TimeProvider time, Action<string>? live = nul
 
         public List<TlsFacts> Tls { get; } = [];
 
+        public List<string> Warnings { get; } = [];
+
+        /// <summary>Records a TLS session; relaxed verification that found problems becomes a warning, never silence.</summary>
+        public void AddTls(TlsFacts facts)
+        {
+            Tls.Add(facts);
+            if (facts.VerificationError is { } problem && facts.VerificationRelaxed && facts.Protocol != "(handshake refused)")
+            {
+                Warnings.Add($"TLS certificate not fully verified (tls.verify: {Scenario.Tls.Verify.ToString().ToLowerInvariant()}): {problem}");
+            }
+        }
+
         public bool Closed { get; set; }
     }
 
@@ -108,7 +120,7 @@ public sealed class ScenarioRunner(TimeProvider time, Action<string>? live = nul
                 state.Connection = await SmtpConnection.OpenAsync(state.Scenario.Server, state.Scenario.Tls, time, state.Transcript, ct).ConfigureAwait(false);
                 if (state.Connection.Tls is { } implicitTls)
                 {
-                    state.Tls.Add(implicitTls);
+                    state.AddTls(implicitTls);
                 }
             }
             var connection = state.Connection;
@@ -120,6 +132,10 @@ public sealed class ScenarioRunner(TimeProvider time, Action<string>? live = nul
                     connection.RecordReply(banner);
                     replies.Add(banner);
                     checks.AddRange(Assertions.Evaluate(step.Expect, banner));
+                    if (step.Expect.Tls is { } implicitExpect && connection.Tls is { } implicitFacts)
+                    {
+                        checks.AddRange(TlsAssertions.Evaluate(implicitExpect, implicitFacts, time.GetUtcNow()));
+                    }
                     break;
 
                 case StartTlsStep:
@@ -136,7 +152,11 @@ public sealed class ScenarioRunner(TimeProvider time, Action<string>? live = nul
                     if (tlsReply.Code == 220 && checks.All(c => c.Passed))
                     {
                         await connection.UpgradeAfterStartTlsAsync(state.Scenario.Tls, ct).ConfigureAwait(false);
-                        state.Tls.Add(connection.Tls!);
+                        state.AddTls(connection.Tls!);
+                        if (step.Expect.Tls is { } tlsExpect)
+                        {
+                            checks.AddRange(TlsAssertions.Evaluate(tlsExpect, connection.Tls!, time.GetUtcNow()));
+                        }
                         // RFC 3207 §4.2: forget everything learned before TLS; the next EHLO tells the truth.
                         state.Capabilities = EhloCapabilities.None;
                     }
@@ -156,6 +176,13 @@ public sealed class ScenarioRunner(TimeProvider time, Action<string>? live = nul
                     if (!connection.IsTls && !auth.Auth.AllowPlaintext && !step.AllowPlaintext)
                     {
                         throw new SmtpProbeException(ErrorKind.Usage, "refusing to send credentials over a connection without TLS (add `allow_plaintext: true` to `auth` to allow it)");
+                    }
+                    if (!auth.Auth.Required && !state.Capabilities.Has("AUTH"))
+                    {
+                        // `required: false`: a server that offers no AUTH is fine; one that offers it must accept us.
+                        state.Warnings.Add("AUTH skipped: the server advertises no AUTH and `auth.required` is false");
+                        checks.Add(new CheckResult("AUTH advertised (optional)", "not advertised; AUTH skipped", true));
+                        break;
                     }
                     var mechanism = SaslClient.ResolveMechanism(auth.Auth, state.Capabilities);
                     var (authReplies, authSent) = await SaslClient.AuthenticateAsync(connection, auth.Auth, mechanism, ct).ConfigureAwait(false);
@@ -212,6 +239,10 @@ public sealed class ScenarioRunner(TimeProvider time, Action<string>? live = nul
         }
         catch (SmtpProbeException e)
         {
+            if (e.Tls is { } refused)
+            {
+                state.Tls.Add(refused);
+            }
             state.Transcript.Note($"error: {e.Message}");
             state.Closed = true;
             var evidence = e is SmtpProtocolException p ? p.Evidence : null;

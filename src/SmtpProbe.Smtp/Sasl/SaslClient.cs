@@ -37,12 +37,31 @@ public static class SaslClient
     public static async Task<(List<Reply> Replies, string Sent)> AuthenticateAsync(
         SmtpConnection connection, AuthSpec auth, string mechanismName, CancellationToken ct)
     {
+        if (mechanismName == OAuthBearer.Name)
+        {
+            return await OAuthBearerAsync(connection, auth, ct).ConfigureAwait(false);
+        }
         var mechanism = SaslMechanism.Create(mechanismName, new NetworkCredential(auth.Username, auth.Password.Value))
             ?? throw new SmtpProbeException(ErrorKind.Auth, $"SASL mechanism {mechanismName} is not supported by smtp-probe");
+        if (auth.AuthorizationId is { Length: > 0 } authzid)
+        {
+            switch (mechanism)
+            {
+                case SaslMechanismPlain plain:
+                    plain.AuthorizationId = authzid;
+                    break;
+                case SaslMechanismScramBase scram:
+                    scram.AuthorizationId = authzid;
+                    break;
+                default:
+                    throw new SmtpProbeException(ErrorKind.Auth, $"SASL mechanism {mechanismName} carries no authorization identity (`authzid`); PLAIN and SCRAM do");
+            }
+        }
+        var initialResponse = auth.InitialResponse && mechanism.SupportsInitialResponse;
 
         var replies = new List<Reply>();
         string command;
-        if (mechanism.SupportsInitialResponse)
+        if (initialResponse)
         {
             var initial = await mechanism.ChallengeAsync((string?)null, ct).ConfigureAwait(false);
             command = $"AUTH {mechanismName} {(string.IsNullOrEmpty(initial) ? "=" : initial)}";
@@ -51,7 +70,7 @@ public static class SaslClient
         {
             command = $"AUTH {mechanismName}";
         }
-        var shownCommand = mechanism.SupportsInitialResponse ? $"AUTH {mechanismName} {Redaction.Mask}" : command;
+        var shownCommand = initialResponse ? $"AUTH {mechanismName} {Redaction.Mask}" : command;
         var reply = await connection.CommandAsync(command, shownCommand, ct).ConfigureAwait(false);
         connection.RecordReply(reply);
         replies.Add(reply);
@@ -70,7 +89,7 @@ public static class SaslClient
             {
                 response = mechanism.IsAuthenticated ? string.Empty : await mechanism.ChallengeAsync(challenge, ct).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is FormatException or SaslException or ArgumentException)
+            catch (Exception e) when (e is FormatException or SaslException or ArgumentException or InvalidOperationException or NotSupportedException)
             {
                 var cancel = await connection.CommandAsync("*", null, ct).ConfigureAwait(false);
                 connection.RecordReply(cancel);
@@ -81,6 +100,24 @@ public static class SaslClient
             replies.Add(reply);
         }
         return (replies, shownCommand);
+    }
+
+    private static async Task<(List<Reply> Replies, string Sent)> OAuthBearerAsync(SmtpConnection connection, AuthSpec auth, CancellationToken ct)
+    {
+        var replies = new List<Reply>();
+        var shown = $"AUTH {OAuthBearer.Name} {Redaction.Mask}";
+        var initial = OAuthBearer.InitialResponse(auth.AuthorizationId ?? auth.Username, connection.Facts.Host, connection.Facts.Port, auth.Password.Value);
+        var reply = await connection.CommandAsync($"AUTH {OAuthBearer.Name} {initial}", shown, ct).ConfigureAwait(false);
+        connection.RecordReply(reply);
+        replies.Add(reply);
+        if (reply.Code == 334)
+        {
+            // The server's 334 carries a JSON error; acknowledge it so the server sends its final reply.
+            reply = await connection.CommandAsync(OAuthBearer.ErrorAcknowledgement, Redaction.Mask, ct).ConfigureAwait(false);
+            connection.RecordReply(reply);
+            replies.Add(reply);
+        }
+        return (replies, shown);
     }
 
     private static class Redaction

@@ -32,17 +32,33 @@ public static class TlsHandshake
             policy.TrustMode = X509ChainTrustMode.CustomRootTrust;
             policy.CustomTrustStore.AddRange(LoadCertificates(ca));
         }
+        // SNI may differ from the name we verify (connect by IP, present one name, verify another).
+        var sni = spec.Sni ?? spec.ServerName;
         var options = new SslClientAuthenticationOptions
         {
-            TargetHost = spec.ServerName,
+            TargetHost = sni,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             CertificateChainPolicy = policy,
+            EnabledSslProtocols = Protocols(spec),
             RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
             {
-                observed.Record(certificate, chain, errors, spec.ServerName, time);
-                return spec.Insecure || errors == SslPolicyErrors.None;
+                // .NET checked the name against TargetHost (the SNI); check the name the scenario asked for instead.
+                if (certificate is X509Certificate2 leafCert && !string.Equals(sni, spec.ServerName, StringComparison.OrdinalIgnoreCase))
+                {
+                    errors &= ~SslPolicyErrors.RemoteCertificateNameMismatch;
+                    if (!leafCert.MatchesHostname(spec.ServerName))
+                    {
+                        errors |= SslPolicyErrors.RemoteCertificateNameMismatch;
+                    }
+                }
+                observed.Record(certificate, chain, errors, spec.ServerName, spec.Pins, time);
+                return observed.Accept(spec.Verify);
             },
         };
+        if (spec.ClientCertificate is { } clientCert)
+        {
+            options.ClientCertificates = [LoadClientCertificate(clientCert, spec.ClientKey, spec.ClientCertificatePassword?.Value)];
+        }
         var ssl = new SslStream(inner, leaveInnerStreamOpen: false);
         try
         {
@@ -51,13 +67,12 @@ public static class TlsHandshake
         catch (AuthenticationException e)
         {
             await ssl.DisposeAsync().ConfigureAwait(false);
-            var reason = observed.Reason ?? $"TLS handshake failed: {Inner(e)}";
-            throw new SmtpProbeException(ErrorKind.Tls, observed.Reason is null ? reason : $"certificate verification failed: {reason}", e);
+            throw new SmtpProbeException(ErrorKind.Tls, observed.Rejection ?? $"TLS handshake failed: {Inner(e)}", e) { Tls = observed.PartialFacts(spec) };
         }
         catch (IOException e) when (!ct.IsCancellationRequested)
         {
             await ssl.DisposeAsync().ConfigureAwait(false);
-            throw new SmtpProbeException(ErrorKind.Tls, $"TLS handshake failed: {Inner(e)}", e);
+            throw new SmtpProbeException(ErrorKind.Tls, observed.Rejection ?? $"TLS handshake failed: {Inner(e)}", e) { Tls = observed.PartialFacts(spec) };
         }
         var suite = ssl.NegotiatedCipherSuite.ToString();
         var protocol = ssl.SslProtocol switch
@@ -75,11 +90,51 @@ public static class TlsHandshake
             suite,
             ForwardSecrecy: ssl.SslProtocol == SslProtocols.Tls13 || suite.Contains("_ECDHE_", StringComparison.Ordinal) || suite.Contains("_DHE_", StringComparison.Ordinal),
             TargetHost: spec.ServerName,
-            CertificateVerified: observed.Errors == SslPolicyErrors.None,
+            CertificateVerified: observed.Errors == SslPolicyErrors.None && observed.PinMismatch is null,
             VerificationError: observed.Reason,
-            VerificationRelaxed: spec.Insecure,
+            VerificationRelaxed: spec.Verify != TlsVerify.Full,
             Chain: observed.Chain);
         return (ssl, facts);
+    }
+
+    /// <summary>The protocol versions between min and max; None lets the system choose (TLS 1.2 and 1.3 here).</summary>
+    private static SslProtocols Protocols(TlsSpec spec)
+    {
+        if (spec.MinVersion is null && spec.MaxVersion is null)
+        {
+            return SslProtocols.None;
+        }
+        var result = SslProtocols.None;
+        if (string.CompareOrdinal(spec.MinVersion ?? "1.2", "1.2") <= 0 && string.CompareOrdinal(spec.MaxVersion ?? "1.3", "1.2") >= 0)
+        {
+            result |= SslProtocols.Tls12;
+        }
+        if (string.CompareOrdinal(spec.MaxVersion ?? "1.3", "1.3") >= 0)
+        {
+            result |= SslProtocols.Tls13;
+        }
+        return result;
+    }
+
+    /// <summary>A PKCS#12 file (.p12/.pfx), or a PEM certificate with its PEM key (or both in one file).</summary>
+    private static X509Certificate2 LoadClientCertificate(string certificate, string? key, string? password)
+    {
+        try
+        {
+            if (certificate.EndsWith(".p12", StringComparison.OrdinalIgnoreCase) || certificate.EndsWith(".pfx", StringComparison.OrdinalIgnoreCase))
+            {
+                return X509CertificateLoader.LoadPkcs12FromFile(certificate, password);
+            }
+            using var pem = password is null
+                ? X509Certificate2.CreateFromPemFile(certificate, key)
+                : X509Certificate2.CreateFromEncryptedPemFile(certificate, password, key);
+            // On Linux SslStream needs the key in a PKCS#12-backed certificate, not an ephemeral PEM one.
+            return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+        }
+        catch (CryptographicException e)
+        {
+            throw new SmtpProbeException(ErrorKind.Tls, $"cannot load the client certificate {certificate}: {e.Message}", e);
+        }
     }
 
     /// <summary>A PEM file, or every .pem/.crt file of a folder.</summary>
@@ -124,7 +179,10 @@ public static class TlsHandshake
             sans,
             new DateTimeOffset(c.NotBefore.ToUniversalTime(), TimeSpan.Zero),
             new DateTimeOffset(c.NotAfter.ToUniversalTime(), TimeSpan.Zero),
-            c.GetCertHashString(HashAlgorithmName.SHA256));
+            c.GetCertHashString(HashAlgorithmName.SHA256))
+        {
+            SpkiSha256 = Convert.ToBase64String(SHA256.HashData(c.PublicKey.ExportSubjectPublicKeyInfo())),
+        };
     }
 
     private static string Inner(Exception e)
@@ -146,7 +204,13 @@ public static class TlsHandshake
 
         public IReadOnlyList<CertificateFacts> Chain { get; private set; } = [];
 
-        public void Record(X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors, string host, TimeProvider time)
+        /// <summary>Set when pins were given and the leaf matched none of them.</summary>
+        public string? PinMismatch { get; private set; }
+
+        /// <summary>Why the handshake was refused by our validation, in plain words; null when it was not.</summary>
+        public string? Rejection { get; private set; }
+
+        public void Record(X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors, string host, IReadOnlyList<string> pins, TimeProvider time)
         {
             Errors = errors;
             var leaf = certificate as X509Certificate2;
@@ -157,7 +221,31 @@ public static class TlsHandshake
             }
             Chain = facts;
             Reason = errors == SslPolicyErrors.None ? null : Explain(errors, chain, facts.FirstOrDefault(), host, time);
+            if (pins.Count > 0 && facts.Count > 0 && !SmtpProbe.Core.Evaluation.TlsAssertions.MatchesPin(facts[0], pins))
+            {
+                PinMismatch = $"the certificate matches no pin (its key is spki-sha256:{facts[0].SpkiSha256})";
+                Reason = Reason is null ? PinMismatch : $"{Reason}; {PinMismatch}";
+            }
         }
+
+        /// <summary>What the verification mode lets through; a pin mismatch is never let through unless verification is off.</summary>
+        public bool Accept(TlsVerify verify)
+        {
+            var relevant = verify switch
+            {
+                TlsVerify.Ca => Errors & ~SslPolicyErrors.RemoteCertificateNameMismatch,
+                TlsVerify.Name => Errors & ~SslPolicyErrors.RemoteCertificateChainErrors,
+                TlsVerify.None => SslPolicyErrors.None,
+                _ => Errors,
+            };
+            var ok = verify == TlsVerify.None || (relevant == SslPolicyErrors.None && PinMismatch is null);
+            Rejection = ok ? null : $"certificate verification failed: {Reason}";
+            return ok;
+        }
+
+        /// <summary>Facts of a handshake we refused, so the report still shows the certificate that failed.</summary>
+        public TlsFacts? PartialFacts(TlsSpec spec) => Chain.Count == 0 ? null : new TlsFacts(
+            "(handshake refused)", "(none)", false, spec.ServerName, false, Reason, spec.Verify != TlsVerify.Full, Chain);
 
         private static string Explain(SslPolicyErrors errors, X509Chain? chain, CertificateFacts? leaf, string host, TimeProvider time)
         {

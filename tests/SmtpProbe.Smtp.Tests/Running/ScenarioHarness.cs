@@ -12,11 +12,15 @@ internal static class ScenarioHarness
 {
     public static string Dialog(string name) => Path.Combine(AppContext.BaseDirectory, "dialogs", "behaviours", name + ".dialog");
 
-    public static Task<ScenarioResult> RunAsync(string yaml, ScriptedSmtpServer server, TimeProvider time, IReadOnlyList<string>? live = null, Action<string>? onLine = null)
+    public static Task<ScenarioResult> RunAsync(string yaml, ScriptedSmtpServer server, TimeProvider time, IReadOnlyList<string>? live = null, Action<string>? onLine = null, IReadOnlyDictionary<string, string>? extraVars = null)
     {
         var caFile = Path.Combine(Path.GetTempPath(), $"smtp-probe-test-ca-{server.Port}.pem");
         File.WriteAllText(caFile, server.CaCertificatePem);
         var vars = new Dictionary<string, string> { ["PORT"] = server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), ["CA_FILE"] = caFile };
+        foreach (var (k, v) in extraVars ?? new Dictionary<string, string>())
+        {
+            vars[k] = v;
+        }
         var (file, diagnostics) = ScenarioBinder.Bind(new SourceText("scenario.yaml", yaml), new Variables(vars, name => name == "SECRET" ? "s3cr3t-Pa55word!" : null));
         Assert.True(file is not null, string.Join("\n", diagnostics.Select(SmtpProbe.Core.Diagnostics.DiagnosticRenderer.Render)));
         var runner = new ScenarioRunner(time, line =>
