@@ -16,7 +16,7 @@ public static class ScenarioBinder
     private static readonly string[] ScenarioKeys = ["name", "description", "server", "tls", "auth", "helo", "envelope", "message", "steps"];
     private static readonly string[] FileKeys = ["scenarios", "server", "tls", "auth", "helo", "envelope", "message"];
     private static readonly string[] ServerKeys = ["host", "port", "bind", "family", "timeout", "connect_timeout", "command_timeout", "retries", "retry_delay"];
-    private static readonly string[] TlsKeys = ["mode", "verify", "insecure", "ca_file", "server_name", "sni", "client_cert", "client_key", "client_cert_password", "min_version", "max_version", "pin"];
+    private static readonly string[] TlsKeys = ["mode", "verify", "insecure", "ca_file", "server_name", "sni", "client_cert", "client_key", "client_cert_password", "min_version", "max_version", "pin", "allow_legacy_ciphers"];
     private static readonly string[] VerifyModes = ["full", "ca", "name", "none"];
     private static readonly string[] TlsVersions = ["1.2", "1.3"];
     private static readonly string[] TlsExpectKeys = ["min_version", "forward_secrecy", "days_left", "san", "verified", "pin", "cipher"];
@@ -319,13 +319,14 @@ public static class ScenarioBinder
             cx.Error(t.Get("max_version")!, $"`tls.max_version` {maxVersion} is below `tls.min_version` {minVersion}");
         }
         var pins = t.Get("pin") is { } pinNode ? BindPins(cx, pinNode, "tls.pin") : [];
+        var legacy = t.Get("allow_legacy_ciphers") is { } lc ? cx.Bool(lc, "tls.allow_legacy_ciphers") : false;
         // Options that would change what TLS does make no sense without TLS (names alone are harmless).
-        var effective = insecure == true || verify != TlsVerify.Full || ca is not null || clientCert is not null || pins.Count > 0 || minVersion is not null || maxVersion is not null;
+        var effective = insecure == true || verify != TlsVerify.Full || ca is not null || clientCert is not null || pins.Count > 0 || minVersion is not null || maxVersion is not null || legacy == true;
         if (mode == TlsMode.None && effective)
         {
             cx.Error(t.KeySpan ?? scenario.Span, "TLS options are given but `tls.mode` is none", "set `mode: starttls` or `mode: implicit`");
         }
-        return insecure is null || serverName is null ? null : new TlsSpec(mode, verify == TlsVerify.None, ca, serverName)
+        return insecure is null || serverName is null || legacy is null ? null : new TlsSpec(mode, verify == TlsVerify.None, ca, serverName)
         {
             Verify = verify,
             Sni = sni,
@@ -335,6 +336,7 @@ public static class ScenarioBinder
             MinVersion = minVersion,
             MaxVersion = maxVersion,
             Pins = pins,
+            AllowLegacyCiphers = legacy.Value,
         };
     }
 

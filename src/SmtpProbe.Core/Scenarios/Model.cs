@@ -89,6 +89,9 @@ public sealed record TlsSpec(
 
     /// <summary>Accepted key pins: "spki-sha256:BASE64" (public key) or "cert-sha256:HEX" (whole certificate).</summary>
     public IReadOnlyList<string> Pins { get; init; } = [];
+
+    /// <summary>Also offer TLS 1.2 suites without forward secrecy (static RSA), so a posture check can see a server that only has those.</summary>
+    public bool AllowLegacyCiphers { get; init; }
 }
 
 /// <summary>Assertions on the TLS session, evaluated after STARTTLS or on an implicit-TLS greeting.</summary>

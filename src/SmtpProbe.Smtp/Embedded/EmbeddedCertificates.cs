@@ -38,7 +38,7 @@ internal sealed class EmbeddedCertificates : IDisposable
         var now = time.GetUtcNow();
         now = new DateTimeOffset(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
         var notBefore = now.AddHours(-1);
-        var notAfter = now.AddDays(7);
+        var notAfter = now.AddDays(90);
 
         using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var caRequest = new CertificateRequest(CaSubject, caKey, HashAlgorithmName.SHA256);

@@ -55,6 +55,13 @@ public static class TlsHandshake
                 return observed.Accept(spec.Verify);
             },
         };
+        if (spec.AllowLegacyCiphers)
+        {
+            // Windows takes cipher suites from the OS (Schannel); there the option cannot be honoured, so say so.
+            options.CipherSuitesPolicy = OperatingSystem.IsWindows()
+                ? throw new SmtpProbeException(ErrorKind.Usage, "`tls.allow_legacy_ciphers` is not supported on Windows")
+                : LegacyPolicy();
+        }
         if (spec.ClientCertificate is { } clientCert)
         {
             options.ClientCertificates = [LoadClientCertificate(clientCert, spec.ClientKey, spec.ClientCertificatePassword?.Value)];
@@ -96,6 +103,32 @@ public static class TlsHandshake
             Chain: observed.Chain);
         return (ssl, facts);
     }
+
+    /// <summary>
+    /// .NET's defaults on Linux offer only forward-secret TLS 1.2 suites. To observe (and report) a
+    /// server that has nothing else, `allow_legacy_ciphers` adds the static-RSA AES suites.
+    /// </summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static CipherSuitesPolicy LegacyPolicy() => new(
+    [
+        TlsCipherSuite.TLS_AES_256_GCM_SHA384,
+        TlsCipherSuite.TLS_AES_128_GCM_SHA256,
+        TlsCipherSuite.TLS_CHACHA20_POLY1305_SHA256,
+        TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        TlsCipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        TlsCipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        TlsCipherSuite.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+        TlsCipherSuite.TLS_DHE_RSA_WITH_AES_256_GCM_SHA384,
+        TlsCipherSuite.TLS_DHE_RSA_WITH_AES_128_GCM_SHA256,
+        TlsCipherSuite.TLS_RSA_WITH_AES_256_GCM_SHA384,
+        TlsCipherSuite.TLS_RSA_WITH_AES_128_GCM_SHA256,
+        TlsCipherSuite.TLS_RSA_WITH_AES_256_CBC_SHA256,
+        TlsCipherSuite.TLS_RSA_WITH_AES_128_CBC_SHA256,
+        TlsCipherSuite.TLS_RSA_WITH_AES_256_CBC_SHA,
+        TlsCipherSuite.TLS_RSA_WITH_AES_128_CBC_SHA,
+    ]);
 
     /// <summary>The protocol versions between min and max; None lets the system choose (TLS 1.2 and 1.3 here).</summary>
     private static SslProtocols Protocols(TlsSpec spec)
@@ -192,7 +225,17 @@ public static class TlsHandshake
         {
             messages.Add(x.Message.TrimEnd('.'));
         }
-        return string.Join(": ", messages.Distinct());
+        var text = string.Join(": ", messages.Distinct());
+        // An alert from the server says what was wrong more plainly than OpenSSL's error chain.
+        if (text.Contains("handshake failure", StringComparison.OrdinalIgnoreCase) || text.Contains("no shared cipher", StringComparison.OrdinalIgnoreCase))
+        {
+            return "the server shares no cipher suite with smtp-probe (server alert: handshake failure); smtp-probe offers only forward-secret TLS 1.2 suites unless `tls.allow_legacy_ciphers: true`";
+        }
+        if (text.Contains("protocol version", StringComparison.OrdinalIgnoreCase) || text.Contains("unsupported protocol", StringComparison.OrdinalIgnoreCase))
+        {
+            return $"the server and smtp-probe share no TLS version (server alert: protocol version; detail: {text})";
+        }
+        return text;
     }
 
     /// <summary>What the validation callback saw; the chain is copied as facts because .NET disposes it.</summary>

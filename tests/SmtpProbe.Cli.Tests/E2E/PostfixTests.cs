@@ -12,7 +12,9 @@ public class PostfixTests(PostfixFixture postfix) : IClassFixture<PostfixFixture
         postfix.Require();
         var result = await RunAsync(postfix.Environment_(), ["run", .. postfix.SampleVars(), Samples]);
         Assert.True(result.ExitCode == 0, result.All);
-        Assert.Contains("9 scenarios: 9 passed, 0 failed, 0 errors", result.Stdout, StringComparison.Ordinal);
+        var samples = Directory.GetFiles(Samples, "*.yaml").Length;
+        Assert.Matches(@"(\d+) scenarios: \1 passed, 0 failed, 0 errors", result.Stdout);
+        Assert.True(samples >= 9, $"only {samples} sample files");
     }
 
     [Fact]
@@ -79,6 +81,67 @@ public class PostfixTests(PostfixFixture postfix) : IClassFixture<PostfixFixture
             {
                 Assert.DoesNotContain(form, result.All, StringComparison.Ordinal);
             }
+        }
+    }
+
+    private string[] Port(string key) => ["--var", $"SMTP_PORT={postfix[key]}"];
+
+    [Fact]
+    public async Task TlsPosture_PassesOnTheMainListener()
+    {
+        postfix.Require();
+        var result = await RunAsync(postfix.Environment_(), ["run", .. postfix.SampleVars(), Path.Combine(Samples, "tls-posture.yaml")]);
+        Assert.True(result.ExitCode == 0, result.All);
+    }
+
+    [Fact]
+    public async Task TlsPosture_ReportsACertificateExpiringInFiveDaysWithDaysLeft()
+    {
+        postfix.Require();
+        var result = await RunAsync(postfix.Environment_(), ["run", "--json", "-", .. postfix.SampleVars(), .. Port("SMTP_E2E_PORT_EXPIRING"), Path.Combine(Samples, "tls-posture.yaml")]);
+        Assert.Equal(1, result.ExitCode);
+        // Made 5 days long moments ago: 4 whole days are left.
+        Assert.Contains("expected certificate valid ≥ 14 more days, got certificate expires in 4 days (", result.Stderr + result.Stdout, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(result.Stdout);
+        var leaf = json.RootElement.GetProperty("files")[0].GetProperty("scenarios")[0].GetProperty("tls")[0].GetProperty("chain")[0];
+        Assert.True(DateTimeOffset.Parse(leaf.GetProperty("notAfter").GetString()!, System.Globalization.CultureInfo.InvariantCulture) < DateTimeOffset.UtcNow.AddDays(5.1));
+    }
+
+    [Fact]
+    public async Task TlsPosture_WrongHostCertificateFailsVerificationWithAPlainReason()
+    {
+        postfix.Require();
+        var result = await RunAsync(postfix.Environment_(), ["run", .. postfix.SampleVars(), .. Port("SMTP_E2E_PORT_WRONGHOST"), Path.Combine(Samples, "tls-posture.yaml")]);
+        Assert.Equal(3, result.ExitCode);
+        Assert.Contains("certificate verification failed: certificate is not valid for `127.0.0.1` (it names DNS:wrong.example.invalid)", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TlsPosture_ServerWithoutForwardSecrecyIsRefusedByDefaultAndReportedWithLegacySuites()
+    {
+        postfix.Require();
+        var strict = await RunAsync(postfix.Environment_(), ["run", .. postfix.SampleVars(), .. Port("SMTP_E2E_PORT_TLS12"), Path.Combine(Samples, "tls-posture.yaml")]);
+        Assert.Equal(3, strict.ExitCode);
+        Assert.Contains("shares no cipher suite with smtp-probe", strict.Stdout, StringComparison.Ordinal);
+        var legacy = await RunAsync(postfix.Environment_(), ["run", .. postfix.SampleVars(), .. Port("SMTP_E2E_PORT_TLS12"), Path.Combine(Scenarios, "e2e", "posture-legacy.yaml")]);
+        Assert.Equal(1, legacy.ExitCode);
+        Assert.Contains("expected forward secrecy, got not forward secret (TLSv1.2 TLS_RSA_WITH_AES_256_GCM_SHA384)", legacy.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SaslMechanisms_AllAuthenticateAgainstDovecot_AndAuthInClearIsRefused()
+    {
+        postfix.Require();
+        var result = await RunAsync(postfix.Environment_(), ["run", "--verbose", .. postfix.SampleVars(), Path.Combine(Scenarios, "e2e", "sasl-matrix.yaml")]);
+        Assert.True(result.ExitCode == 0, result.All);
+        Assert.Contains("8 scenarios: 8 passed", result.Stdout, StringComparison.Ordinal);
+        foreach (var mechanism in new[] { "SCRAM-SHA-256", "SCRAM-SHA-1", "CRAM-MD5", "LOGIN", "PLAIN" })
+        {
+            Assert.Contains($"C: AUTH {mechanism}", result.Stderr, StringComparison.Ordinal);
+        }
+        foreach (var form in CliTests.SecretForms(postfix["SMTP_E2E_PASSWORD"], postfix["SMTP_E2E_USER"]))
+        {
+            Assert.DoesNotContain(form, result.All, StringComparison.Ordinal);
         }
     }
 }

@@ -14,9 +14,10 @@ namespace SmtpProbe.Smtp.Tests.Hostile;
 /// # advance: 10s                 advance the fake clock this much once the server stalls and the client is connected
 /// # advance-after: S: 220 ...    ...and once the client armed a timer after recording a transcript line starting so
 /// # expect-outcome: passed | failed | error
-/// # expect-kind: none | protocol | timeout | tls | auth | connect
+/// # expect-kind: none | protocol | timeout | tls | auth | connect   ("connect|protocol": either, for a kernel race)
 /// # expect-step: rcpt_to | none  (the step kind that failed or errored)
 /// # expect-message: text         (repeatable; each must be in the scenario message)
+/// # expect-message-lacks: text   (repeatable; none may be in the scenario message)
 /// # expect-transcript: text      (repeatable; each must be in some transcript line)
 /// # expect-not-sent: MAIL        (repeatable; no "C: " line may start with it)
 /// # strict: no                   (do not require the scripted dialog to complete successfully)
@@ -32,9 +33,10 @@ internal sealed record HostileDialog(
     TimeSpan? Advance,
     string? AdvanceAfter,
     Outcome ExpectOutcome,
-    ErrorKind ExpectKind,
+    IReadOnlyList<ErrorKind> ExpectKinds,
     string? ExpectStep,
     IReadOnlyList<string> ExpectMessages,
+    IReadOnlyList<string> ExpectMessageLacks,
     IReadOnlyList<string> ExpectTranscript,
     IReadOnlyList<string> ExpectNotSent,
     bool Strict,
@@ -83,7 +85,7 @@ internal sealed record HostileDialog(
         var known = new HashSet<string>(StringComparer.Ordinal)
         {
             "behaviour", "scenario", "certificate", "advance", "advance-after", "expect-outcome", "expect-kind", "expect-step",
-            "expect-message", "expect-transcript", "expect-not-sent", "strict", "bug",
+            "expect-message", "expect-message-lacks", "expect-transcript", "expect-not-sent", "strict", "bug",
         };
         var unknown = header.Select(h => h.Key).Where(k => !known.Contains(k)).ToList();
         if (unknown.Count > 0)
@@ -113,7 +115,7 @@ internal sealed record HostileDialog(
                 "error" => Outcome.Error,
                 var other => throw new FormatException($"{name}.dialog: unknown outcome `{other}`"),
             },
-            Required("expect-kind") switch
+            [.. Required("expect-kind").Split('|', StringSplitOptions.TrimEntries).Select(kind => kind switch
             {
                 "none" => ErrorKind.None,
                 "protocol" => ErrorKind.Protocol,
@@ -122,9 +124,10 @@ internal sealed record HostileDialog(
                 "auth" => ErrorKind.Auth,
                 "connect" => ErrorKind.Connect,
                 var other => throw new FormatException($"{name}.dialog: unknown error kind `{other}`"),
-            },
+            })],
             Required("expect-step") is var step && step == "none" ? null : step,
             Many("expect-message"),
+            Many("expect-message-lacks"),
             Many("expect-transcript"),
             Many("expect-not-sent"),
             One("strict") is not "no",

@@ -214,6 +214,35 @@ public class SecurityTests
         }
     }
 
+    [Theory]
+    [InlineData("pem")]
+    [InlineData("p12")]
+    public async Task When_ClientCertificateIsGiven_ItIsPresentedInTheHandshake(string format)
+    {
+        var dir = Directory.CreateTempSubdirectory("smtp-probe-client-cert-");
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=smtp-probe client", key, HashAlgorithmName.SHA256);
+        using var cert = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(1));
+        string tlsOptions;
+        if (format == "pem")
+        {
+            File.WriteAllText(Path.Combine(dir.FullName, "client.pem"), cert.ExportCertificatePem());
+            File.WriteAllText(Path.Combine(dir.FullName, "client.key"), key.ExportPkcs8PrivateKeyPem());
+            tlsOptions = $"client_cert: {dir.FullName}/client.pem, client_key: {dir.FullName}/client.key";
+        }
+        else
+        {
+            File.WriteAllBytes(Path.Combine(dir.FullName, "client.p12"), cert.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12, "p12-Secret-99"));
+            tlsOptions = $"client_cert: {dir.FullName}/client.p12, client_cert_password: \"${{env:SECRET2}}\"";
+        }
+        await using var server = ScriptedSmtpServer.StartFromFile(Security("starttls-then-quit"), new ScriptedServerOptions(RequestClientCertificate: true));
+        var yaml = StartTls("ca_file: \"${CA_FILE}\", " + tlsOptions).Replace("${env:SECRET2}", "p12-Secret-99", StringComparison.Ordinal);
+        var result = await RunAsync(yaml, server, Clock());
+        Assert.True(result.Outcome == Outcome.Passed, result.Message);
+        var dialog = await server.Completion;
+        Assert.Contains("* client certificate: CN=smtp-probe client", dialog.Transcript);
+    }
+
     private static IEnumerable<string> SecretForms()
     {
         const string secret = "s3cr3t-Pa55word!";

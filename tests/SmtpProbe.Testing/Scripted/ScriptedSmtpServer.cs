@@ -10,11 +10,13 @@ namespace SmtpProbe.Testing.Scripted;
 /// <param name="SafetyTimeout">Real-time cap on every server read/write/handshake/accept (default 10 s).</param>
 /// <param name="Certificate">Which TLS certificate <c>!starttls</c> presents.</param>
 /// <param name="CertificateHost">Host name put in the certificate's CN and SAN (besides localhost and loopback IPs).</param>
+/// <param name="RequestClientCertificate">Ask for a client certificate in <c>!starttls</c> and record its subject as "* client certificate: ...".</param>
 public sealed record ScriptedServerOptions(
     int Connections = 1,
     TimeSpan? SafetyTimeout = null,
     CertificateKind Certificate = CertificateKind.CaSigned,
-    string CertificateHost = "localhost");
+    string CertificateHost = "localhost",
+    bool RequestClientCertificate = false);
 
 /// <summary>Outcome of all connections; <see cref="Failure"/> is the first failure, prefixed with the dialog name.</summary>
 public sealed record DialogResult(bool Succeeded, string? Failure, IReadOnlyList<string> Transcript);
@@ -433,7 +435,9 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
                     new System.Net.Security.SslServerAuthenticationOptions
                     {
                         ServerCertificateContext = _server._certificate.Context,
-                        ClientCertificateRequired = false,
+                        ClientCertificateRequired = _server._options.RequestClientCertificate,
+                        // Tests check what the client presented, not whom the server trusts: accept any certificate.
+                        RemoteCertificateValidationCallback = _server._options.RequestClientCertificate ? (_, _, _, _) => true : null,
                         CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
                     },
                     timeout.Token);
@@ -452,6 +456,10 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
                 throw Fail($"line {step.Line}: TLS handshake failed: {Display.Describe(ex)}");
             }
             Log($"* tls established ({tls.SslProtocol}, {tls.NegotiatedCipherSuite})");
+            if (_server._options.RequestClientCertificate)
+            {
+                Log($"* client certificate: {tls.RemoteCertificate?.Subject ?? "(none)"}");
+            }
             if (step.ExpectRejected)
             {
                 // Some client stacks validate the certificate only after the handshake, then just drop the connection.
