@@ -46,6 +46,8 @@ internal sealed class RunCommand(TextWriter stdout, TextWriter stderr, Func<stri
                 return ExitCodes.InvalidInput;
             }
 
+            SmtpProbe.Smtp.Tls.SystemTrustStore.SkipWhenUnused(loaded.Files.SelectMany(f => f.Scenarios).Select(s => s.Tls), environment);
+
             // With --json - the JSON owns standard output; the human summary moves to standard error.
             var console = options.Json == "-" ? stderr : stdout;
             Action<string>? live = options.Verbose ? line => stderr.WriteLine("  " + line) : null;
