@@ -46,7 +46,7 @@ internal sealed class RunCommand(TextWriter stdout, TextWriter stderr, Func<stri
                 return ExitCodes.InvalidInput;
             }
 
-            SmtpProbe.Smtp.Tls.SystemTrustStore.SkipWhenUnused(loaded.Files.SelectMany(f => f.Scenarios).Select(s => s.Tls), environment);
+            SmtpProbe.Smtp.Tls.SystemTrustStore.SkipWhenUnused(loaded.Files.SelectMany(f => f.Scenarios).Select(s => s.Tls));
 
             // With --json - the JSON owns standard output; the human summary moves to standard error.
             var console = options.Json == "-" ? stderr : stdout;

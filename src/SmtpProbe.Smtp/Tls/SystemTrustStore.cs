@@ -14,10 +14,14 @@ namespace SmtpProbe.Smtp.Tls;
 /// </summary>
 public static partial class SystemTrustStore
 {
-    /// <summary>True when the store was skipped; false when some scenario needs it, the user set the variables, or this is not Linux.</summary>
-    public static bool SkipWhenUnused(IEnumerable<TlsSpec> sessions, Func<string, string?> environment)
+    /// <summary>
+    /// True when the store was skipped; false when some session needs it or this is not Linux.
+    /// Variables the user (or the machine) set are overridden only in that case: they select the
+    /// system store, which then no session uses.
+    /// </summary>
+    public static bool SkipWhenUnused(IEnumerable<TlsSpec> sessions)
     {
-        if (!OperatingSystem.IsLinux() || environment("SSL_CERT_FILE") is not null || environment("SSL_CERT_DIR") is not null)
+        if (!OperatingSystem.IsLinux())
         {
             return false;
         }
@@ -25,8 +29,14 @@ public static partial class SystemTrustStore
         {
             return false;
         }
-        return SetEnv("SSL_CERT_FILE", "/dev/null", 1) == 0 && SetEnv("SSL_CERT_DIR", "/nonexistent/smtp-probe-no-system-store", 1) == 0;
+        // Both copies: .NET reads its managed snapshot of the environment, OpenSSL the native one.
+        Environment.SetEnvironmentVariable("SSL_CERT_FILE", NoFile);
+        Environment.SetEnvironmentVariable("SSL_CERT_DIR", NoDir);
+        return SetEnv("SSL_CERT_FILE", NoFile, 1) == 0 && SetEnv("SSL_CERT_DIR", NoDir, 1) == 0;
     }
+
+    private const string NoFile = "/dev/null";
+    private const string NoDir = "/nonexistent/smtp-probe-no-system-store";
 
     /// <summary>The system store matters only to a TLS session that verifies its chain without a CA file of its own.</summary>
     public static bool IsNeeded(IEnumerable<TlsSpec> sessions) =>

@@ -18,10 +18,4 @@ public class SystemTrustStoreTests
         Assert.True(SystemTrustStore.IsNeeded([Tls(TlsMode.StartTls, ca: "/ca.pem"), Tls(TlsMode.StartTls)]));
         Assert.True(SystemTrustStore.IsNeeded([Tls(TlsMode.Implicit, verify: TlsVerify.Ca)]));
     }
-
-    [Fact]
-    public void When_TheUserSetTheVariables_TheyAreLeftAlone()
-    {
-        Assert.False(SystemTrustStore.SkipWhenUnused([Tls(TlsMode.StartTls, ca: "/ca.pem")], n => n == "SSL_CERT_FILE" ? "/mine.pem" : null));
-    }
 }
