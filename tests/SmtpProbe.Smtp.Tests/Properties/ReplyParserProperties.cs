@@ -15,7 +15,7 @@ namespace SmtpProbe.Smtp.Tests.Properties;
 /// </summary>
 public sealed partial class ReplyParserProperties(ITestOutputHelper output)
 {
-    public const int ValidIterations = 20_000;
+    public const int ValidIterations = 10_000;
     public const int HostileIterations = 20_000;
 
     private static readonly FieldInfo LineLengthField = typeof(ReplyParser).GetField("_lineLength", BindingFlags.Instance | BindingFlags.NonPublic)
