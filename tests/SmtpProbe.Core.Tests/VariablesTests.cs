@@ -60,7 +60,7 @@ public sealed class VariablesTests
     [Theory]
     [InlineData("${NOPE}", "variable `NOPE` is not defined", "pass --var NOPE=VALUE, or give a default: `${NOPE:-value}`", 0)]
     [InlineData("at ${env:NOPE}", "environment variable `NOPE` is not defined", "export NOPE=..., or give a default: `${env:NOPE:-value}`", 3)]
-    [InlineData("${HOST}-${file:nope.txt}", "file `nope.txt` is not defined", "check the path (it is relative to the scenario file)", 8)]
+    [InlineData("${HOST}-${file:nope.txt}", "file `nope.txt` does not exist", "check the path (it is relative to the scenario file), or give a default: `${file:nope.txt:-value}`", 8)]
     [InlineData("x ${NOPE", "unterminated variable reference `${NOPE`", "write `${NAME}`, `${env:NAME}` or `${file:PATH}`; `$${` writes a literal `${`", 2)]
     [InlineData("${a b}", "invalid variable reference `${a b}`", "write `${NAME}`, `${env:NAME}` or `${file:PATH}`", 0)]
     [InlineData("${}", "invalid variable reference `${}`", "write `${NAME}`, `${env:NAME}` or `${file:PATH}`", 0)]

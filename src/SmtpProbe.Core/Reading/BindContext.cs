@@ -22,8 +22,20 @@ internal sealed class BindContext
 
     public List<Diagnostic> Diagnostics { get; } = [];
 
-    public void Error(SourceSpan span, string message, string? hint = null) =>
+    /// <summary>A file with thousands of mistakes needs its first ones fixed, not all printed (nor all suggested).</summary>
+    public const int MaxDiagnostics = 100;
+
+    public int Suppressed { get; private set; }
+
+    public void Error(SourceSpan span, string message, string? hint = null)
+    {
+        if (Diagnostics.Count >= MaxDiagnostics)
+        {
+            Suppressed++;
+            return;
+        }
         Diagnostics.Add(Diagnostic.Error(Source, span, message, hint));
+    }
 
     public void Error(YNode node, string message, string? hint = null) => Error(node.Span, message, hint);
 
@@ -44,6 +56,12 @@ internal sealed class BindContext
         {
             if (!allowed.Contains(entry.Key.Value))
             {
+                if (Diagnostics.Count >= MaxDiagnostics)
+                {
+                    // Past the cap, skip the did-you-mean search too: it is the expensive part.
+                    Suppressed++;
+                    continue;
+                }
                 Error(entry.Key, $"unknown key `{entry.Key.Value}` in {where}", Suggestions.Hint(entry.Key.Value, allowed));
             }
         }
@@ -97,6 +115,22 @@ internal sealed class BindContext
             return null;
         }
         return text;
+    }
+
+    /// <summary>A path from the scenario, resolved against the scenario's folder; control characters are refused.</summary>
+    public string? PathValue(YNode node, string what)
+    {
+        var text = Line(node, what);
+        if (text is null)
+        {
+            return null;
+        }
+        if (text.Any(char.IsControl))
+        {
+            Error(node, $"`{what}` contains a control character", "write the path as plain text");
+            return null;
+        }
+        return System.IO.Path.IsPathRooted(text) ? text : System.IO.Path.GetFullPath(System.IO.Path.Combine(BaseDirectory, text));
     }
 
     public int? Int(YNode node, string what, int min, int max)

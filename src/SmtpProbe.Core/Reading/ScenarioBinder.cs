@@ -80,6 +80,10 @@ public static class ScenarioBinder
         }
         // File-level defaults are bound once per scenario; report each problem once.
         var diagnostics = cx.Diagnostics.Distinct().ToList();
+        if (cx.Suppressed > 0)
+        {
+            diagnostics.Add(Diagnostic.Error(source, source.Start, $"… and {cx.Suppressed} more errors in this file (only the first {BindContext.MaxDiagnostics} are shown)", "fix these and run again"));
+        }
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var s in scenarios.Where(s => !names.Add(s.Name)))
         {
@@ -210,7 +214,10 @@ public static class ScenarioBinder
         IPAddress? bind = null;
         if (s.Get("bind") is { } b && cx.Line(b, "server.bind") is { } bindText)
         {
-            if (!IPAddress.TryParse(bindText, out bind) || bindText.Contains('/', StringComparison.Ordinal))
+            // IPAddress.TryParse also takes "10" or "127.1" (old shorthand); a source address is written in full.
+            var dotted = Regex.IsMatch(bindText, @"^\d{1,3}(\.\d{1,3}){3}$", RegexOptions.None, TimeSpan.FromSeconds(1));
+            if (!IPAddress.TryParse(bindText, out bind) || bindText.Contains('/', StringComparison.Ordinal) ||
+                (bind.AddressFamily == AddressFamily.InterNetwork && !dotted))
             {
                 cx.Error(b, $"`server.bind` must be a local IP address, found `{bindText}`", "write e.g. `bind: 127.0.0.2` or `bind: ::1` (an address of this machine)");
                 bind = null;
@@ -271,7 +278,11 @@ public static class ScenarioBinder
         // An empty ca_file (e.g. "${SMTP_CA_FILE:-}") means the system trust store.
         if (t.Get("ca_file") is { } caNode && cx.Line(caNode, "tls.ca_file", allowEmpty: true) is { Length: > 0 } caText)
         {
-            ca = Path.IsPathRooted(caText) ? caText : Path.GetFullPath(Path.Combine(cx.BaseDirectory, caText));
+            ca = cx.PathValue(caNode, "tls.ca_file");
+            if (ca is null)
+            {
+                return null;
+            }
             if (!File.Exists(ca) && !Directory.Exists(ca))
             {
                 cx.Error(caNode, $"CA file `{caText}` does not exist", "give a PEM file (or a folder of PEM files) of trusted root certificates; relative paths start at the scenario file");
@@ -342,11 +353,10 @@ public static class ScenarioBinder
 
     private static string? BindExistingFile(BindContext cx, YNode? node, string what)
     {
-        if (node is null || cx.Line(node, what) is not { } text)
+        if (node is null || cx.Line(node, what) is not { } text || cx.PathValue(node, what) is not { } path)
         {
             return null;
         }
-        var path = Path.IsPathRooted(text) ? text : Path.GetFullPath(Path.Combine(cx.BaseDirectory, text));
         if (!File.Exists(path))
         {
             cx.Error(node, $"`{what}`: file `{text}` does not exist", "relative paths start at the scenario file");
@@ -471,7 +481,11 @@ public static class ScenarioBinder
             {
                 return null;
             }
-            var path = Path.GetFullPath(Path.Combine(cx.BaseDirectory, rel));
+            if (cx.PathValue(get(key)!, what) is not { } path)
+            {
+                ok = false;
+                return null;
+            }
             if (!File.Exists(path))
             {
                 cx.Error(get(key)!, $"file `{rel}` does not exist", "paths are relative to the scenario file");

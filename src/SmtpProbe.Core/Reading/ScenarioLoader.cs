@@ -27,13 +27,15 @@ public static class ScenarioLoader
             string text;
             try
             {
-                var bytes = File.ReadAllBytes(path);
-                if (bytes.Length > YamlTreeReader.MaxBytes)
+                // Check the size before reading: a 100 MB file must cost nothing.
+                var length = new FileInfo(path).Length;
+                if (length > YamlTreeReader.MaxBytes)
                 {
                     var source = new SourceText(shown, string.Empty);
-                    diagnostics.Add(Diagnostic.Error(source, source.Start, $"scenario file is too large ({bytes.Length} bytes)", $"a scenario file may hold at most {YamlTreeReader.MaxBytes} bytes"));
+                    diagnostics.Add(Diagnostic.Error(source, source.Start, $"scenario file is too large ({length} bytes)", $"a scenario file may hold at most {YamlTreeReader.MaxBytes} bytes"));
                     continue;
                 }
+                var bytes = File.ReadAllBytes(path);
                 text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes);
             }
             catch (DecoderFallbackException)

@@ -7,7 +7,7 @@ namespace SmtpProbe.Core.Reading;
 /// `${file:PATH}` a file (trailing newline trimmed, path relative to the scenario). `:-default`
 /// gives a fallback; `$${` writes a literal `${`. An undefined variable is an error, never "".
 /// </summary>
-public sealed class Variables
+public sealed partial class Variables
 {
     private readonly IReadOnlyDictionary<string, string> _vars;
     private readonly Func<string, string?> _env;
@@ -64,9 +64,13 @@ public sealed class Variables
             }
             else if (body.StartsWith("file:", StringComparison.Ordinal))
             {
-                var path = Path.Combine(baseDirectory, body[5..]);
+                var (fileText, problem) = ReadSecretFile(baseDirectory, body[5..]);
+                if (problem is not null)
+                {
+                    return new SubstitutionResult(null, $"`${{file:{body[5..]}}}`: {problem}", "a `${file:...}` names a small regular file (a password, a token), relative to the scenario file", i);
+                }
                 source = $"file `{body[5..]}`";
-                value = File.Exists(path) ? File.ReadAllText(path).TrimEnd('\r', '\n') : null;
+                value = fileText;
             }
             else if (body.Length > 0 && body.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
             {
@@ -84,14 +88,63 @@ public sealed class Variables
                 var hint = body.StartsWith("env:", StringComparison.Ordinal)
                     ? $"export {body[4..]}=..., or give a default: `${{{body}:-value}}`"
                     : body.StartsWith("file:", StringComparison.Ordinal)
-                        ? "check the path (it is relative to the scenario file)"
+                        ? "check the path (it is relative to the scenario file), or give a default: `${" + body + ":-value}`"
                         : $"pass --var {body}=VALUE, or give a default: `${{{body}:-value}}`";
-                return new SubstitutionResult(null, $"{source} is not defined", hint, i);
+                return new SubstitutionResult(null, body.StartsWith("file:", StringComparison.Ordinal) ? $"{source} does not exist" : $"{source} is not defined", hint, i);
             }
             sb.Append(value);
             i = close + 1;
         }
         return new SubstitutionResult(sb.ToString(), null, null, 0);
+    }
+}
+
+public sealed partial class Variables
+{
+    /// <summary>Secrets and tokens are small; a FIFO or /dev/zero must not hang or exhaust the probe.</summary>
+    public const int MaxFileBytes = 64 * 1024;
+
+    private static (string? Text, string? Problem) ReadSecretFile(string baseDirectory, string relative)
+    {
+        if (relative.Any(char.IsControl))
+        {
+            return (null, "the path contains a control character");
+        }
+        var path = Path.Combine(baseDirectory, relative);
+        FileInfo info;
+        try
+        {
+            info = new FileInfo(path);
+            if (!info.Exists)
+            {
+                // Not a problem yet: a `:-default` may apply; without one the caller says the file does not exist.
+                return (null, null);
+            }
+            // FIFOs and character devices (/dev/zero) report length 0; opening a FIFO would block, so never open those.
+            if (info.Length == 0)
+            {
+                return (null, "the file is empty or not a regular file");
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return (null, e.Message);
+        }
+        if (info.Length > MaxFileBytes)
+        {
+            return (null, $"the file is larger than {MaxFileBytes / 1024} KiB");
+        }
+        try
+        {
+            using var reader = new StreamReader(path);
+            var buffer = new char[MaxFileBytes + 1];
+            var n = reader.ReadBlock(buffer, 0, buffer.Length);
+            return n > MaxFileBytes ? (null, $"the file is larger than {MaxFileBytes / 1024} KiB") : (new string(buffer, 0, n).TrimEnd('\r', '\n'), null);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return (null, e.Message);
+        }
     }
 }
 

@@ -24,6 +24,18 @@ public static class YamlTreeReader
             diagnostics.Add(Diagnostic.Error(source, source.Start, $"scenario file is too large ({source.Text.Length} characters)", $"a scenario file may hold at most {MaxBytes} characters; split it into several files"));
             return (null, diagnostics);
         }
+        // YamlDotNet (YAML 1.1) breaks lines at NEL, LS and PS, which editors do not show; positions would
+        // disagree with what the user sees, so such a character is reported where it is.
+        var odd = source.Text.IndexOfAny(['\u0085', '\u2028', '\u2029']);
+        if (odd >= 0 && !source.Text.Contains('\0', StringComparison.Ordinal))
+        {
+            var before = SourceText.SplitLines(source.Text[..odd]);
+            var line = before.Length;
+            var column = before[^1].Length + 1;
+            var name = source.Text[odd] switch { '\u0085' => "U+0085 NEXT LINE", '\u2028' => "U+2028 LINE SEPARATOR", _ => "U+2029 PARAGRAPH SEPARATOR" };
+            diagnostics.Add(Diagnostic.Error(source, source.Span(line, column, line, column + 1), $"the file contains a {name} character, which YAML reads as a line break", "remove it or replace it with a space (most editors do not show it)"));
+            return (null, diagnostics);
+        }
         if (source.Text.Contains('\0', StringComparison.Ordinal))
         {
             diagnostics.Add(Diagnostic.Error(source, source.Start, "this is not a text file (it contains NUL bytes)", "a scenario is a UTF-8 YAML file"));
@@ -55,7 +67,7 @@ public static class YamlTreeReader
         catch (InvalidOperationException e)
         {
             // YamlDotNet's scanner throws this (not a YamlException) on some unclosed flow collections.
-            var lastLine = Math.Max(1, source.Text.TrimEnd().Split('\n').Length);
+            var lastLine = Math.Max(1, SourceText.SplitLines(source.Text.TrimEnd()).Length);
             diagnostics.Add(SyntaxError(source, lastLine, 1, lastLine, Math.Max(2, source.Line(lastLine).Length + 1),
                 "the file ends inside an unclosed `{`, `[` or quote"));
             _ = e;
@@ -66,8 +78,15 @@ public static class YamlTreeReader
     /// <summary>A syntax error with the hint a person needs; a tab used for indentation is pointed at directly.</summary>
     private static Diagnostic SyntaxError(SourceText source, int line, int column, int endLine, int endColumn, string message)
     {
+        // YamlDotNet's end-of-file mark can lie one line past the last line (no final line end).
+        if (line > source.LineCount)
+        {
+            line = endLine = source.LineCount;
+            column = Math.Max(1, source.Line(line).Length);
+            endColumn = column + 1;
+        }
         // YamlDotNet reports a tab at the enclosing mapping's start; the tab itself is what the user must fix.
-        var lines = source.Text.Split('\n');
+        var lines = SourceText.SplitLines(source.Text);
         for (var i = 0; i < lines.Length; i++)
         {
             var indent = lines[i].Length - lines[i].TrimStart(' ', '\t').Length;
@@ -81,7 +100,12 @@ public static class YamlTreeReader
         if (message.Contains("mapping values are not allowed", StringComparison.OrdinalIgnoreCase) ||
             message.Contains("found invalid mapping", StringComparison.OrdinalIgnoreCase))
         {
-            hint = "a value containing `: ` must be quoted, e.g. `name: \"smtp check: port 25\"`";
+            // Two `: ` on one line is an unquoted value with a colon; otherwise the indentation is off.
+            var text = source.Line(line);
+            var first = text.IndexOf(": ", StringComparison.Ordinal);
+            hint = first >= 0 && text.IndexOf(": ", first + 2, StringComparison.Ordinal) > 0
+                ? "a value containing `: ` must be quoted, e.g. `name: \"smtp check: port 25\"`"
+                : "check this line's indentation against the lines above: keys of one mapping start in the same column";
         }
         return Diagnostic.Error(source, source.Span(line, column, endLine, Math.Max(endColumn, column + 1)), $"invalid YAML: {message}", hint);
     }

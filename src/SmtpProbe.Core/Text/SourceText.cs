@@ -10,8 +10,32 @@ public sealed class SourceText
         Path = path;
         Text = text;
         FullPath = fullPath ?? System.IO.Path.GetFullPath(path);
-        _lines = text.Split('\n');
+        _lines = SplitLines(text);
     }
+
+    /// <summary>Lines as YAML 1.2 counts them: CRLF, CR and LF. (NEL, LS and PS are refused by the reader before parsing.)</summary>
+    public static string[] SplitLines(string text)
+    {
+        var lines = new List<string>();
+        var start = 0;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c is '\n' or '\r')
+            {
+                lines.Add(text[start..i]);
+                if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n')
+                {
+                    i++;
+                }
+                start = i + 1;
+            }
+        }
+        lines.Add(text[start..]);
+        return [.. lines];
+    }
+
+    public int LineCount => _lines.Length;
 
     /// <summary>The path shown to users (relative to the working folder when inside it).</summary>
     public string Path { get; }
@@ -23,7 +47,7 @@ public sealed class SourceText
 
     /// <summary>The 1-based line without its line ending; empty when out of range.</summary>
     public string Line(int line) =>
-        line >= 1 && line <= _lines.Length ? _lines[line - 1].TrimEnd('\r') : string.Empty;
+        line >= 1 && line <= _lines.Length ? _lines[line - 1] : string.Empty;
 
     public SourceSpan Span(int line, int column, int endLine, int endColumn) =>
         new(Path, new SourcePosition(line, column), new SourcePosition(endLine, endColumn));
