@@ -1,5 +1,6 @@
 using System.CommandLine;
 using SmtpProbe.Cli.Commands;
+using SmtpProbe.Core.Diagnostics;
 using SmtpProbe.Core.Evaluation;
 
 namespace SmtpProbe.Cli;
@@ -10,7 +11,7 @@ public static class Cli
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, Func<string, string?> environment, TimeProvider? time = null)
     {
         var paths = new Argument<string[]>("paths") { Arity = ArgumentArity.OneOrMore, Description = "Scenario files, folders (searched for *.yaml/*.yml) or globs" };
-        var vars = new Option<string[]>("--var") { Description = "Set a variable: NAME=VALUE (repeatable); scenarios use it as ${NAME}", Arity = ArgumentArity.ZeroOrMore, AllowMultipleArgumentsPerToken = false };
+        var vars = new Option<string[]>("--var") { Description = "Set a variable: NAME=VALUE (repeatable); scenarios use it as ${NAME}", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
         var junit = new Option<string?>("--junit") { Description = "Write a JUnit XML report to FILE" };
         var json = new Option<string?>("--json") { Description = "Write a JSON report to FILE ('-' for standard output)" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Print the redacted live transcript (C:/S: lines) to standard error" };
@@ -31,7 +32,7 @@ public static class Cli
             result.GetValue(embedded)), ct));
 
         var validatePaths = new Argument<string[]>("paths") { Arity = ArgumentArity.OneOrMore, Description = "Scenario files, folders or globs" };
-        var validateVars = new Option<string[]>("--var") { Description = "Set a variable: NAME=VALUE (repeatable)", Arity = ArgumentArity.ZeroOrMore };
+        var validateVars = new Option<string[]>("--var") { Description = "Set a variable: NAME=VALUE (repeatable)", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
         var validate = new Command("validate", "Read and check scenarios without opening any connection; prints every diagnostic")
         {
             validatePaths, validateVars,
@@ -51,13 +52,30 @@ public static class Cli
             run, validate, serve,
         };
         var parsed = root.Parse(args);
+        var verbs = new[] { "run", "validate", "serve" };
+        if (args.Length > 0 && !args[0].StartsWith('-') && !verbs.Contains(args[0]))
+        {
+            // One clear message for a mistyped verb, instead of the parser's three.
+            await stderr.WriteLineAsync($"error: unknown command `{args[0]}`").ConfigureAwait(false);
+            await stderr.WriteLineAsync($"   = hint: {Suggestions.Hint(args[0], verbs)}").ConfigureAwait(false);
+            return ExitCodes.InvalidInput;
+        }
+        // A token like `--jsno` would otherwise be taken as a scenario path: report it as the option it meant to be.
+        var known = parsed.CommandResult.Command.Options.SelectMany(o => o.Aliases.Append(o.Name)).Concat(["--help", "-h", "-?", "--"]).ToHashSet(StringComparer.Ordinal);
+        var unknown = args.Skip(1).FirstOrDefault(a => a.StartsWith('-') && a.Length > 1 && !known.Contains(a.Split('=')[0]) && !File.Exists(a) && !Directory.Exists(a));
+        if (unknown is not null && !args.Skip(1).TakeWhile(a => a != unknown).Any(a => a == "--"))
+        {
+            await stderr.WriteLineAsync($"error: unknown option `{unknown}`").ConfigureAwait(false);
+            await stderr.WriteLineAsync($"   = hint: {Suggestions.DidYouMean(unknown, known.Where(k => k.StartsWith("--", StringComparison.Ordinal))) ?? $"run `smtp-probe {parsed.CommandResult.Command.Name} --help`"}").ConfigureAwait(false);
+            return ExitCodes.InvalidInput;
+        }
         if (parsed.Errors.Count > 0)
         {
             foreach (var error in parsed.Errors)
             {
                 await stderr.WriteLineAsync($"error: {error.Message}").ConfigureAwait(false);
             }
-            await stderr.WriteLineAsync("   = hint: run `smtp-probe --help` or `smtp-probe run --help`").ConfigureAwait(false);
+            await stderr.WriteLineAsync($"   = hint: run `smtp-probe {(parsed.CommandResult.Command is RootCommand ? "" : parsed.CommandResult.Command.Name + " ")}--help`").ConfigureAwait(false);
             return ExitCodes.InvalidInput;
         }
         return await parsed.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }).ConfigureAwait(false);

@@ -56,6 +56,9 @@ public static class ConsoleReport
     }
 
     /// <summary>"23 ms": whole milliseconds, invariant culture.</summary>
+    /// <summary>One live transcript line for a terminal: server text is escaped so it cannot drive the terminal.</summary>
+    public static string TranscriptLine(string line) => "  " + ReportText.ForTerminal(line);
+
     public static string FormatDuration(TimeSpan duration) => $"{ReportText.WholeMilliseconds(duration)} ms";
 
     private static void WriteScenario(ScenarioResult scenario, TextWriter output, ConsoleStyle style)

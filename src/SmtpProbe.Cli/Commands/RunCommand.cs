@@ -40,6 +40,10 @@ internal sealed class RunCommand(TextWriter stdout, TextWriter stderr, Func<stri
                 await stderr.WriteLineAsync($"embedded SMTP server on {server.Address}: plain/STARTTLS {server.MxPort}, submission {server.SubmissionPort}, implicit TLS {server.SmtpsPort}").ConfigureAwait(false);
             }
 
+            if (CheckReportPath(options.JUnit, "JUnit", stderr) is false || CheckReportPath(options.Json, "JSON", stderr) is false)
+            {
+                return ExitCodes.InvalidInput;
+            }
             var loaded = ScenarioLoader.Load(options.Paths, new Variables(vars, env));
             if (ValidateCommand.Report(loaded, stderr))
             {
@@ -50,13 +54,22 @@ internal sealed class RunCommand(TextWriter stdout, TextWriter stderr, Func<stri
 
             // With --json - the JSON owns standard output; the human summary moves to standard error.
             var console = options.Json == "-" ? stderr : stdout;
-            Action<string>? live = options.Verbose ? line => stderr.WriteLine("  " + line) : null;
+            Action<string>? live = options.Verbose ? line => stderr.WriteLine(ConsoleReport.TranscriptLine(line)) : null;
             var runner = new ScenarioRunner(time, live);
             var run = await ProbeRun.RunAsync(loaded.Files, runner, time, ct).ConfigureAwait(false);
 
-            WriteReports(run, options, stdout);
             var color = !options.NoColor && string.IsNullOrEmpty(environment("NO_COLOR")) && ReferenceEquals(console, Console.Out) && !Console.IsOutputRedirected;
             ConsoleReport.Write(run, console, new ConsoleStyle(color));
+            try
+            {
+                WriteReports(run, options, stdout);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The run happened, but a pipeline reading the report would see nothing: never green.
+                await stderr.WriteLineAsync($"error: could not write a report: {e.Message}").ConfigureAwait(false);
+                return ExitCodes.RuntimeError;
+            }
             return ExitCodes.For(run);
         }
         finally
@@ -69,6 +82,50 @@ internal sealed class RunCommand(TextWriter stdout, TextWriter stderr, Func<stri
             {
                 File.Delete(caFile);
             }
+        }
+    }
+
+    /// <summary>
+    /// A report that cannot be written must be known before any socket opens: create its folder and a
+    /// probe file now. Returns false (and prints why) when the path is unusable.
+    /// </summary>
+    private static bool CheckReportPath(string? path, string what, TextWriter stderr)
+    {
+        if (path is null || path == "-")
+        {
+            return true;
+        }
+        if (path.Trim().Length == 0)
+        {
+            stderr.WriteLine($"error: the {what} report path is empty");
+            stderr.WriteLine($"   = hint: give a file name, e.g. `--{what.ToLowerInvariant()} reports/smtp-probe.{(what == "JSON" ? "json" : "xml")}` (is a variable in your CI script unset?)");
+            return false;
+        }
+        try
+        {
+            if (Directory.Exists(path))
+            {
+                throw new IOException($"{path} is a folder");
+            }
+            var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+            Directory.CreateDirectory(folder);
+            var probe = Path.Combine(folder, $".smtp-probe-write-check-{Environment.ProcessId}");
+            try
+            {
+                File.WriteAllBytes(probe, []);
+                File.Delete(probe);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new IOException($"cannot create files in {folder}", e);
+            }
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            stderr.WriteLine($"error: cannot write the {what} report to {path}: {e.Message}");
+            stderr.WriteLine("   = hint: choose a file in a folder you can write to; nothing was sent");
+            return false;
         }
     }
 
