@@ -34,7 +34,8 @@ public sealed class ReplyParser
             var b = data[i];
             if (b != (byte)'\n')
             {
-                if (_lineLength >= MaxLineLength)
+                // The limit is on the line's content: one CR beyond it may still precede the LF.
+                if (_lineLength > MaxLineLength || (_lineLength == MaxLineLength && b != (byte)'\r'))
                 {
                     throw new SmtpProtocolException(
                         $"reply line longer than {MaxLineLength} bytes (no line end received)",

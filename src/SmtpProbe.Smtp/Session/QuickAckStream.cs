@@ -24,12 +24,36 @@ internal sealed class QuickAckStream(Socket socket, Stream inner) : Stream
 
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
+    private byte[]? _capture;
+    private int _captured;
+
+    /// <summary>Keeps the first bytes read from now on, so a failed TLS handshake can quote what the server really sent.</summary>
+    public void StartCapture(int bytes = 64)
+    {
+        _capture = new byte[bytes];
+        _captured = 0;
+    }
+
+    /// <summary>The captured bytes; capturing stops.</summary>
+    public ReadOnlySpan<byte> StopCapture()
+    {
+        var result = _capture is null ? [] : _capture.AsSpan(0, _captured);
+        _capture = null;
+        return result;
+    }
+
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var n = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
         if (n > 0)
         {
             QuickAck();
+            if (_capture is not null && _captured < _capture.Length)
+            {
+                var take = Math.Min(n, _capture.Length - _captured);
+                buffer.Span[..take].CopyTo(_capture.AsSpan(_captured));
+                _captured += take;
+            }
         }
         return n;
     }

@@ -257,9 +257,22 @@ public sealed class SmtpConnection : IAsyncDisposable
     {
         using var timer = new CancellationTokenSource(_server.CommandTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token);
+        var raw = _stream as QuickAckStream;
+        raw?.StartCapture();
         try
         {
-            var (ssl, facts) = await TlsHandshake.AuthenticateAsync(_stream, tls, _time, linked.Token).ConfigureAwait(false);
+            (SslStream ssl, TlsFacts facts) handshake;
+            try
+            {
+                handshake = await TlsHandshake.AuthenticateAsync(_stream, tls, _time, linked.Token).ConfigureAwait(false);
+            }
+            catch (SmtpProbeException e) when (e.Kind == ErrorKind.Tls && raw is not null && NotTls(raw.StopCapture()) is { } garbage)
+            {
+                // Quote what came instead of a ServerHello: a middlebox, an HTTP server, a plaintext reply.
+                throw new SmtpProbeException(ErrorKind.Tls, $"TLS handshake failed: the server answered with data that is not TLS: \"{garbage}\"", e);
+            }
+            raw?.StopCapture();
+            var (ssl, facts) = handshake;
             _stream = ssl;
             _reader.Reset(ssl);
             Tls = facts;
@@ -270,6 +283,10 @@ public sealed class SmtpConnection : IAsyncDisposable
             throw new SmtpProbeException(ErrorKind.Timeout, $"TLS handshake did not finish within {Format(_server.CommandTimeout)}");
         }
     }
+
+    /// <summary>TLS records start with a content type 20-23 and version 3.x; anything else is quoted as text.</summary>
+    private static string? NotTls(ReadOnlySpan<byte> first) =>
+        first.Length == 0 || (first[0] is >= 20 and <= 23 && (first.Length < 2 || first[1] == 3)) ? null : ReplyParser.Escape(first);
 
     /// <summary>Best-effort polite close after a failed assertion; never throws.</summary>
     public async Task TryQuitAsync(CancellationToken ct)
