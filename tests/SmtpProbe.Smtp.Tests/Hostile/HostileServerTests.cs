@@ -43,7 +43,6 @@ public class HostileServerTests
         await using var server = ScriptedSmtpServer.StartFromFile(dialog.Path, new ScriptedServerOptions(Certificate: dialog.Certificate));
         var result = await RunDialogAsync(dialog, server);
         var context = Describe(dialog, result);
-        if (Environment.GetEnvironmentVariable("HOSTILE_DUMP") is { } dump) { File.WriteAllText(Path.Combine(dump, name + ".txt"), context); }
 
         Assert.True(dialog.ExpectOutcome == result.Outcome, $"outcome {result.Outcome}, expected {dialog.ExpectOutcome}\n{context}");
         Assert.True(dialog.ExpectKinds.Contains(result.ErrorKind), $"error kind {result.ErrorKind}, expected {string.Join(" or ", dialog.ExpectKinds)}\n{context}");
