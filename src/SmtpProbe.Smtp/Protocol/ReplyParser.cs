@@ -23,6 +23,10 @@ public sealed class ReplyParser
     /// <summary>True when a reply has begun (some bytes or lines buffered) but is not complete.</summary>
     public bool InReply => _lineLength > 0 || _texts.Count > 0;
 
+    /// <summary>The unfinished reply so far, escaped: evidence when the server stalls or closes mid-reply.</summary>
+    public string Pending =>
+        string.Join(" | ", _texts.Select(t => $"{_code:000}-{t}").Append(Escape(_line.AsSpan(0, Math.Min(_lineLength, 200)))).Where(s => s.Length > 0));
+
     /// <summary>
     /// Consumes bytes until one reply completes; returns it and how many bytes were used (the rest
     /// belongs to the next reply). Returns null when more bytes are needed.
@@ -69,7 +73,7 @@ public sealed class ReplyParser
         // RFC 5321 §4.2: first digit 2-5; second digit 0-5.
         if (line[0] < '2' || line[0] > '5' || line[1] > '5')
         {
-            throw new SmtpProtocolException($"reply code {code:000} is outside the range RFC 5321 allows (2xx-5xx)", shown);
+            throw new SmtpProtocolException($"reply code {code:000} is not a valid SMTP code (RFC 5321: first digit 2-5, second digit 0-5)", shown);
         }
         if (line.Length > 3 && line[3] != (byte)' ' && line[3] != (byte)'-')
         {

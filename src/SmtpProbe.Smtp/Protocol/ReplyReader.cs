@@ -6,7 +6,9 @@ namespace SmtpProbe.Smtp.Protocol;
 public sealed class ReplyReader
 {
     private readonly ReplyParser _parser = new();
-    private readonly byte[] _buffer = new byte[4096];
+    // Larger than a TLS record's plaintext (16 KiB), so one read drains a record: bytes of an extra reply
+    // can then never hide inside SslStream where the unsolicited-reply check cannot see them.
+    private readonly byte[] _buffer = new byte[(16 * 1024) + 1];
     private int _start;
     private int _end;
     private Stream _stream;
@@ -17,6 +19,9 @@ public sealed class ReplyReader
     public int Buffered => _end - _start;
 
     public ReadOnlySpan<byte> BufferedBytes => _buffer.AsSpan(_start, _end - _start);
+
+    /// <summary>Half a reply received so far (escaped), or null.</summary>
+    public string? Pending => _parser.InReply ? _parser.Pending : null;
 
     /// <summary>Switches to the TLS stream after STARTTLS; anything still buffered is discarded.</summary>
     public void Reset(Stream stream)
@@ -45,7 +50,10 @@ public sealed class ReplyReader
             {
                 throw new SmtpProbeException(
                     ErrorKind.Protocol,
-                    _parser.InReply ? "server closed the connection in the middle of a reply" : "server closed the connection without replying");
+                    _parser.InReply ? "server closed the connection in the middle of a reply" : "server closed the connection without replying")
+                {
+                    Evidence = Pending,
+                };
             }
             _end = n;
         }

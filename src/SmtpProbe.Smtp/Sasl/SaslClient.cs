@@ -34,12 +34,13 @@ public static class SaslClient
     }
 
     /// <summary>Runs the exchange; returns every reply in order (the last is the final 235/535/...).</summary>
-    public static async Task<(List<Reply> Replies, string Sent)> AuthenticateAsync(
-        SmtpConnection connection, AuthSpec auth, string mechanismName, CancellationToken ct)
+    /// <summary>Runs the exchange; every reply goes into <paramref name="replies"/> as it arrives, so a failure keeps the evidence.</summary>
+    public static async Task<string> AuthenticateAsync(
+        SmtpConnection connection, AuthSpec auth, string mechanismName, List<Reply> replies, CancellationToken ct)
     {
         if (mechanismName == OAuthBearer.Name)
         {
-            return await OAuthBearerAsync(connection, auth, ct).ConfigureAwait(false);
+            return await OAuthBearerAsync(connection, auth, replies, ct).ConfigureAwait(false);
         }
         var mechanism = SaslMechanism.Create(mechanismName, new NetworkCredential(auth.Username, auth.Password.Value))
             ?? throw new SmtpProbeException(ErrorKind.Auth, $"SASL mechanism {mechanismName} is not supported by smtp-probe");
@@ -59,7 +60,6 @@ public static class SaslClient
         }
         var initialResponse = auth.InitialResponse && mechanism.SupportsInitialResponse;
 
-        var replies = new List<Reply>();
         string command;
         if (initialResponse)
         {
@@ -71,7 +71,7 @@ public static class SaslClient
             command = $"AUTH {mechanismName}";
         }
         var shownCommand = initialResponse ? $"AUTH {mechanismName} {Redaction.Mask}" : command;
-        var reply = await connection.CommandAsync(command, shownCommand, ct).ConfigureAwait(false);
+        var reply = await connection.CommandAsync(command, shownCommand, ct, label: $"AUTH {mechanismName}").ConfigureAwait(false);
         connection.RecordReply(reply);
         replies.Add(reply);
         var rounds = 0;
@@ -79,32 +79,53 @@ public static class SaslClient
         {
             if (++rounds > MaxRounds)
             {
-                // Cancel the exchange (RFC 4954 §4) before reporting.
-                await connection.CommandAsync("*", null, ct).ConfigureAwait(false);
+                await CancelAsync(connection, ct).ConfigureAwait(false);
                 throw new SmtpProtocolException($"server sent more than {MaxRounds} AUTH challenges", string.Join(" | ", replies.TakeLast(3).SelectMany(r => r.RawLines)));
             }
             string response;
             var challenge = reply.Lines[0].Trim();
+            // MailKit skips some malformed challenges silently; say plainly what is wrong instead.
+            if (!mechanism.IsAuthenticated && challenge.Length > 0 && !IsBase64(challenge))
+            {
+                await CancelAsync(connection, ct).ConfigureAwait(false);
+                throw new SmtpProtocolException($"server's AUTH challenge could not be processed by {mechanismName}: it is not valid base64", $"334 {challenge}");
+            }
             try
             {
                 response = mechanism.IsAuthenticated ? string.Empty : await mechanism.ChallengeAsync(challenge, ct).ConfigureAwait(false);
             }
             catch (Exception e) when (e is FormatException or SaslException or ArgumentException or InvalidOperationException or NotSupportedException)
             {
-                var cancel = await connection.CommandAsync("*", null, ct).ConfigureAwait(false);
-                connection.RecordReply(cancel);
+                await CancelAsync(connection, ct).ConfigureAwait(false);
                 throw new SmtpProtocolException($"server's AUTH challenge could not be processed by {mechanismName}: {e.Message}", $"334 {challenge}");
             }
-            reply = await connection.CommandAsync(response, Redaction.Mask, ct).ConfigureAwait(false);
+            reply = await connection.CommandAsync(response, Redaction.Mask, ct, label: $"the AUTH {mechanismName} response").ConfigureAwait(false);
             connection.RecordReply(reply);
             replies.Add(reply);
         }
-        return (replies, shownCommand);
+        return shownCommand;
     }
 
-    private static async Task<(List<Reply> Replies, string Sent)> OAuthBearerAsync(SmtpConnection connection, AuthSpec auth, CancellationToken ct)
+    /// <summary>RFC 4954 §4: "*" cancels. Its own failure (a server that just closes) must not hide the real diagnosis.</summary>
+    private static async Task CancelAsync(SmtpConnection connection, CancellationToken ct)
     {
-        var replies = new List<Reply>();
+        try
+        {
+            connection.RecordReply(await connection.CommandAsync("*", null, ct, label: "the AUTH cancel (*)").ConfigureAwait(false));
+        }
+        catch (SmtpProbeException)
+        {
+        }
+    }
+
+    private static bool IsBase64(string text)
+    {
+        var buffer = new byte[((text.Length * 3) / 4) + 3];
+        return Convert.TryFromBase64String(text, buffer, out _);
+    }
+
+    private static async Task<string> OAuthBearerAsync(SmtpConnection connection, AuthSpec auth, List<Reply> replies, CancellationToken ct)
+    {
         var shown = $"AUTH {OAuthBearer.Name} {Redaction.Mask}";
         var initial = OAuthBearer.InitialResponse(auth.AuthorizationId ?? auth.Username, connection.Facts.Host, connection.Facts.Port, auth.Password.Value);
         var reply = await connection.CommandAsync($"AUTH {OAuthBearer.Name} {initial}", shown, ct).ConfigureAwait(false);
@@ -117,7 +138,7 @@ public static class SaslClient
             connection.RecordReply(reply);
             replies.Add(reply);
         }
-        return (replies, shown);
+        return shown;
     }
 
     private static class Redaction

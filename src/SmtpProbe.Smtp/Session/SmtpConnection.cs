@@ -185,18 +185,21 @@ public sealed class SmtpConnection : IAsyncDisposable
         _bannerDeadline = null;
         using (deadline)
         {
-            return await ReadUnderAsync(deadline, _server.CommandTimeout, "the greeting", ct).ConfigureAwait(false);
+            // The greeting's deadline was armed before connecting: it covers the connect too.
+            return await ReadUnderAsync(deadline, _server.CommandTimeout + _server.ConnectTimeout, "the greeting", ct).ConfigureAwait(false);
         }
     }
 
     /// <summary>Sends one command line and reads its reply. <paramref name="shown"/> replaces the line in the transcript (AUTH payloads).</summary>
-    public async Task<Reply> CommandAsync(string line, string? shown, CancellationToken ct)
+    public async Task<Reply> CommandAsync(string line, string? shown, CancellationToken ct, string? label = null)
     {
-        RejectUnsolicited(Verb(shown ?? line));
+        // `label` names a masked line in messages ("the AUTH PLAIN response"), never its content.
+        var what = label ?? Verb(shown ?? line);
+        RejectUnsolicited(what);
         using var deadline = new CancellationTokenSource(_server.CommandTimeout, _time);
         await WriteUnderAsync(Encoding.UTF8.GetBytes(line + "\r\n"), deadline, ct).ConfigureAwait(false);
         _transcript.Client(shown ?? line);
-        return await ReadUnderAsync(deadline, _server.CommandTimeout, $"the reply to {Verb(shown ?? line)}", ct).ConfigureAwait(false);
+        return await ReadUnderAsync(deadline, _server.CommandTimeout, $"the reply to {what}", ct).ConfigureAwait(false);
     }
 
     /// <summary>Sends a whole message body (already dot-stuffed and ended by CRLF.CRLF) in one write, then reads the final reply.</summary>
@@ -339,14 +342,14 @@ public sealed class SmtpConnection : IAsyncDisposable
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
         {
-            throw new SmtpProbeException(ErrorKind.Timeout, $"timed out after {Format(timeout)} waiting for {what}");
+            throw new SmtpProbeException(ErrorKind.Timeout, $"timed out after {Format(timeout)} waiting for {what}") { Evidence = _reader.Pending };
         }
         catch (IOException e)
         {
             var reset = e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionReset };
             throw new SmtpProbeException(ErrorKind.Protocol, reset
                 ? $"connection reset by the server while waiting for {what}"
-                : $"connection lost while waiting for {what}: {e.InnerException?.Message ?? e.Message}", e);
+                : $"connection lost while waiting for {what}: {e.InnerException?.Message ?? e.Message}", e) { Evidence = _reader.Pending };
         }
     }
 

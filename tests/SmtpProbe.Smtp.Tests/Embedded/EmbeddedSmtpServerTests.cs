@@ -118,7 +118,7 @@ public sealed class EmbeddedSmtpServerTests : IAsyncLifetime
             Assert.True(leaf.MatchesHostname("localhost"));
             Assert.True(leaf.MatchesHostname("127.0.0.1"));
             Assert.True(leaf.MatchesHostname("::1"));
-            Assert.InRange(leaf.NotAfter - leaf.NotBefore, TimeSpan.FromDays(7), TimeSpan.FromDays(7.1));
+            Assert.InRange(leaf.NotAfter - leaf.NotBefore, TimeSpan.FromDays(90), TimeSpan.FromDays(90.1));
         }
     }
 

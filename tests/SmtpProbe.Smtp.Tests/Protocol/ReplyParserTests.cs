@@ -86,9 +86,9 @@ public class ReplyParserTests
     [Theory]
     [InlineData("hello there\r\n", "does not start with a three-digit code")]
     [InlineData("25\r\n", "does not start with a three-digit code")]
-    [InlineData("600 too high\r\n", "outside the range")]
-    [InlineData("099 too low\r\n", "outside the range")]
-    [InlineData("260 second digit\r\n", "outside the range")]
+    [InlineData("600 too high\r\n", "is not a valid SMTP code")]
+    [InlineData("099 too low\r\n", "is not a valid SMTP code")]
+    [InlineData("260 second digit\r\n", "is not a valid SMTP code")]
     [InlineData("250-first\r\n251 second\r\n", "changes its code from 250 to 251")]
     [InlineData("250_odd separator\r\n", "neither a space nor a hyphen")]
     public void When_ReplyBreaksTheGrammar_ProtocolErrorQuotesTheLine(string wire, string expected)
