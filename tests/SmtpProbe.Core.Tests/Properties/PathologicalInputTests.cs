@@ -12,6 +12,8 @@ namespace SmtpProbe.Core.Tests.Properties;
 /// no exception text) and to a budget: each load under 1 s and under 100 MiB allocated on the loading thread.
 /// The budget is not a benchmark; it catches a reader that slurps, recurses or expands what it should refuse.
 /// </summary>
+// Time budgets measure the loader, not its neighbours: this class runs alone, after the parallel tests.
+[Collection(nameof(RunsAlone))]
 public sealed class PathologicalInputTests(ITestOutputHelper output) : IDisposable
 {
     private const long MaxAllocatedBytes = 100L * 1024 * 1024;
@@ -222,3 +224,6 @@ public sealed class PathologicalInputTests(ITestOutputHelper output) : IDisposab
         return path;
     }
 }
+
+[CollectionDefinition(nameof(RunsAlone), DisableParallelization = true)]
+public sealed class RunsAlone;
