@@ -6,7 +6,12 @@ namespace SmtpProbe.Smtp.Running;
 /// <summary>Runs every scenario of every file, in order, containing any unexpected failure to its own scenario.</summary>
 public static class ProbeRun
 {
-    public static async Task<RunResult> RunAsync(IReadOnlyList<ScenarioFile> files, ScenarioRunner runner, TimeProvider time, CancellationToken ct = default)
+    public static Task<RunResult> RunAsync(IReadOnlyList<ScenarioFile> files, ScenarioRunner runner, TimeProvider time, CancellationToken ct = default) =>
+        RunAsync(files, runner.RunAsync, time, ct);
+
+    /// <summary>The loop itself, with the per-scenario work as a parameter (tests inject a crashing one).</summary>
+    public static async Task<RunResult> RunAsync(
+        IReadOnlyList<ScenarioFile> files, Func<ScenarioFile, Scenario, CancellationToken, Task<ScenarioResult>> runScenario, TimeProvider time, CancellationToken ct = default)
     {
         var startedAt = time.GetUtcNow();
         var started = time.GetTimestamp();
@@ -22,7 +27,7 @@ public static class ProbeRun
                 var scenarioStarted = time.GetTimestamp();
                 try
                 {
-                    scenarios.Add(await runner.RunAsync(file, scenario, ct).ConfigureAwait(false));
+                    scenarios.Add(await runScenario(file, scenario, ct).ConfigureAwait(false));
                 }
                 catch (OperationCanceledException) when (ct.IsCancellationRequested)
                 {
