@@ -160,7 +160,7 @@ public sealed partial class ReplyParserProperties(ITestOutputHelper output)
         for (var i = 0; i < bytes.Length; i++)
         {
             var b = bytes[i];
-            var endingCr = b == (byte)'\r' && i + 1 < bytes.Length && bytes[i + 1] == (byte)'\n';
+            var endingCr = b == (byte)'\r' && (i + 1 == bytes.Length || bytes[i + 1] == (byte)'\n'); // a final CR may be half of a CRLF
             current = b == (byte)'\n' ? 0 : endingCr ? current : current + 1;
             longest = Math.Max(longest, current);
         }
