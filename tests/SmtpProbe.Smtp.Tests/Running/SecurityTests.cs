@@ -243,6 +243,67 @@ public class SecurityTests
         Assert.Contains("* client certificate: CN=smtp-probe client", dialog.Transcript);
     }
 
+    [Fact]
+    public async Task When_VerifyIsNameOnlyAndTheChainIsUntrusted_ItPassesWithAWarning()
+    {
+        await using var server = ScriptedSmtpServer.StartFromFile(Security("starttls-then-quit"), new ScriptedServerOptions(Certificate: CertificateKind.SelfSigned));
+        var result = await RunAsync(StartTls("verify: name"), server, Clock());
+        Assert.True(result.Outcome == Outcome.Passed, result.Message);
+        Assert.Contains("self-signed", Assert.Single(result.Warnings), StringComparison.Ordinal);
+        await server.AssertCompletedAsync();
+    }
+
+    [Fact]
+    public async Task When_CaFileIsAFolder_EveryPemInItIsTrusted()
+    {
+        await using var server = ScriptedSmtpServer.StartFromFile(Security("starttls-then-quit"));
+        var folder = Directory.CreateTempSubdirectory("smtp-probe-ca-folder-");
+        File.WriteAllText(Path.Combine(folder.FullName, "test-ca.pem"), server.CaCertificatePem);
+        File.WriteAllText(Path.Combine(folder.FullName, "README.txt"), "not a certificate: ignored");
+        var result = await RunAsync(StartTls($"ca_file: {folder.FullName}", "verified: true"), server, Clock());
+        Assert.True(result.Outcome == Outcome.Passed, result.Message);
+    }
+
+    [Fact]
+    public async Task When_MaximumVersionIs12_TheSessionIsTls12()
+    {
+        await using var server = ScriptedSmtpServer.StartFromFile(Security("starttls-then-quit"));
+        var result = await RunAsync(StartTls("ca_file: \"${CA_FILE}\", max_version: 1.2", "forward_secrecy: true"), server, Clock());
+        Assert.True(result.Outcome == Outcome.Passed, result.Message);
+        Assert.Equal("TLSv1.2", result.Tls[0].Protocol);
+        Assert.Contains("ECDHE", result.Tls[0].CipherSuite, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task When_CertificatePinMatches_HandshakeAndExpectationPass()
+    {
+        await using var server = ScriptedSmtpServer.StartFromFile(Security("starttls-then-quit"));
+        var pin = "cert-sha256:" + server.Certificate.GetCertHashString(HashAlgorithmName.SHA256);
+        var result = await RunAsync(StartTls($"ca_file: \"${{CA_FILE}}\", pin: \"{pin}\"", $"pin: \"{pin}\""), server, Clock());
+        Assert.True(result.Outcome == Outcome.Passed, result.Message);
+    }
+
+    [Fact]
+    public async Task When_StartTlsSucceeds_CapabilitiesFromBeforeTlsAreForgotten()
+    {
+        await using var server = ScriptedSmtpServer.StartFromFile(Security("caps-discarded-after-starttls"));
+        var result = await RunAsync("""
+            name: stale capabilities
+            server: { host: 127.0.0.1, port: "${PORT}", timeout: 10s }
+            tls: { mode: starttls, ca_file: "${CA_FILE}", server_name: localhost }
+            auth: { mechanism: auto, username: probe@probe.test, password: "${env:SECRET}" }
+            steps:
+              - ehlo: probe.test
+                expect: { has: ["AUTH PLAIN"] }
+              - starttls
+              - auth
+            """, server, Clock());
+        Assert.Equal(ErrorKind.Auth, result.ErrorKind);
+        Assert.Contains("advertises no AUTH mechanisms", result.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(result.Transcript, l => l.StartsWith("C: AUTH", StringComparison.Ordinal));
+        await server.AssertCompletedAsync();
+    }
+
     private static IEnumerable<string> SecretForms()
     {
         const string secret = "s3cr3t-Pa55word!";
