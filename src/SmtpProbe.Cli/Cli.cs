@@ -45,7 +45,7 @@ public static class Cli
         {
             servePort,
         };
-        serve.SetAction((result, ct) => new ServeCommand(stdout, stderr).ExecuteAsync(result.GetValue(servePort), ct));
+        serve.SetAction((result, ct) => new ServeCommand(stdout).ExecuteAsync(result.GetValue(servePort), ct));
 
         var root = new RootCommand("smtp-probe: SMTP checks as code. Runs YAML scenarios against mail servers and reports JUnit, JSON and a console summary.")
         {

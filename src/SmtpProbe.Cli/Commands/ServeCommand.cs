@@ -3,7 +3,7 @@ using SmtpProbe.Smtp.Embedded;
 namespace SmtpProbe.Cli.Commands;
 
 /// <summary>`serve`: the embedded server in the foreground, so people can point scenarios (or swaks) at it.</summary>
-internal sealed class ServeCommand(TextWriter stdout, TextWriter stderr)
+internal sealed class ServeCommand(TextWriter stdout)
 {
     public async Task<int> ExecuteAsync(int port, CancellationToken ct)
     {
@@ -20,8 +20,9 @@ internal sealed class ServeCommand(TextWriter stdout, TextWriter stderr)
             await stdout.WriteLineAsync($"  submission       : {server.SubmissionPort} (STARTTLS required before AUTH/MAIL)").ConfigureAwait(false);
             await stdout.WriteLineAsync($"  implicit TLS     : {server.SmtpsPort}").ConfigureAwait(false);
             await stdout.WriteLineAsync($"  CA certificate   : {caFile}").ConfigureAwait(false);
-            await stdout.WriteLineAsync($"  user             : {server.Username} (password in SMTP_PASSWORD for the samples)").ConfigureAwait(false);
-            await stdout.WriteLineAsync($"try: smtp-probe run --var SMTP_HOST={server.Address} --var SMTP_PORT={server.MxPort} --var SUBMISSION_PORT={server.SubmissionPort} --var SMTPS_PORT={server.SmtpsPort} --var SMTP_CA_FILE={caFile} --var SMTP_USER={server.Username} samples/").ConfigureAwait(false);
+            // A fixed demo credential of a throwaway loopback server: printing it is what makes the line below usable.
+            await stdout.WriteLineAsync($"  user / password  : {server.Username} / {options.Password}").ConfigureAwait(false);
+            await stdout.WriteLineAsync($"try: SMTP_PASSWORD={options.Password} smtp-probe run --var SMTP_HOST={server.Address} --var SMTP_PORT={server.MxPort} --var SUBMISSION_PORT={server.SubmissionPort} --var SMTPS_PORT={server.SmtpsPort} --var SMTP_CA_FILE={caFile} --var SMTP_USER={server.Username} samples/").ConfigureAwait(false);
             await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
@@ -31,7 +32,6 @@ internal sealed class ServeCommand(TextWriter stdout, TextWriter stderr)
         {
             File.Delete(caFile);
         }
-        _ = stderr;
         return 0;
     }
 }

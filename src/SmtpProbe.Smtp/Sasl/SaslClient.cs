@@ -1,6 +1,7 @@
 using System.Net;
 using MailKit.Security;
 using SmtpProbe.Core.Evaluation;
+using SmtpProbe.Core.Redaction;
 using SmtpProbe.Core.Results;
 using SmtpProbe.Core.Scenarios;
 using SmtpProbe.Smtp.Protocol;
@@ -70,7 +71,7 @@ public static class SaslClient
         {
             command = $"AUTH {mechanismName}";
         }
-        var shownCommand = initialResponse ? $"AUTH {mechanismName} {Redaction.Mask}" : command;
+        var shownCommand = initialResponse ? $"AUTH {mechanismName} {Redactor.Mask}" : command;
         var reply = await connection.CommandAsync(command, shownCommand, ct, label: $"AUTH {mechanismName}").ConfigureAwait(false);
         connection.RecordReply(reply);
         replies.Add(reply);
@@ -99,7 +100,7 @@ public static class SaslClient
                 await CancelAsync(connection, ct).ConfigureAwait(false);
                 throw new SmtpProtocolException($"server's AUTH challenge could not be processed by {mechanismName}: {e.Message}", $"334 {challenge}");
             }
-            reply = await connection.CommandAsync(response, Redaction.Mask, ct, label: $"the AUTH {mechanismName} response").ConfigureAwait(false);
+            reply = await connection.CommandAsync(response, Redactor.Mask, ct, label: $"the AUTH {mechanismName} response").ConfigureAwait(false);
             connection.RecordReply(reply);
             replies.Add(reply);
         }
@@ -126,7 +127,7 @@ public static class SaslClient
 
     private static async Task<string> OAuthBearerAsync(SmtpConnection connection, AuthSpec auth, List<Reply> replies, CancellationToken ct)
     {
-        var shown = $"AUTH {OAuthBearer.Name} {Redaction.Mask}";
+        var shown = $"AUTH {OAuthBearer.Name} {Redactor.Mask}";
         var initial = OAuthBearer.InitialResponse(auth.AuthorizationId ?? auth.Username, connection.Facts.Host, connection.Facts.Port, auth.Password.Value);
         var reply = await connection.CommandAsync($"AUTH {OAuthBearer.Name} {initial}", shown, ct).ConfigureAwait(false);
         connection.RecordReply(reply);
@@ -134,15 +135,10 @@ public static class SaslClient
         if (reply.Code == 334)
         {
             // The server's 334 carries a JSON error; acknowledge it so the server sends its final reply.
-            reply = await connection.CommandAsync(OAuthBearer.ErrorAcknowledgement, Redaction.Mask, ct).ConfigureAwait(false);
+            reply = await connection.CommandAsync(OAuthBearer.ErrorAcknowledgement, Redactor.Mask, ct).ConfigureAwait(false);
             connection.RecordReply(reply);
             replies.Add(reply);
         }
         return shown;
-    }
-
-    private static class Redaction
-    {
-        public const string Mask = SmtpProbe.Core.Redaction.Redactor.Mask;
     }
 }
