@@ -252,6 +252,13 @@ public sealed class ScenarioRunner(TimeProvider time, Action<string>? live = nul
             }
             return Finish(step, index, started, sent, replies, [], Outcome.Error, e.Kind, e.Message, state, e.Evidence);
         }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or ObjectDisposedException)
+        {
+            // A socket failure that slipped past the connection's own translation: still the server's doing, not a crash.
+            state.Transcript.Note($"error: {e.Message}");
+            state.Closed = true;
+            return Finish(step, index, started, sent, replies, [], Outcome.Error, ErrorKind.Protocol, $"connection failed: {e.Message}", state);
+        }
     }
 
     private static void GuardPlaintext(State state, SmtpConnection connection, Step step)

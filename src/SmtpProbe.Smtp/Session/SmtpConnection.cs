@@ -37,7 +37,7 @@ public sealed class SmtpConnection : IAsyncDisposable
         _transcript = transcript;
         _reader = new ReplyReader(stream);
         _bannerDeadline = bannerDeadline;
-        Facts = new ConnectionFacts(server.Host, server.Port, socket.RemoteEndPoint?.ToString(), socket.LocalEndPoint?.ToString(), "none");
+        Facts = new ConnectionFacts(server.Host, server.Port, EndPointOf(() => socket.RemoteEndPoint), EndPointOf(() => socket.LocalEndPoint), "none");
     }
 
     public ConnectionFacts Facts { get; private set; }
@@ -57,7 +57,7 @@ public sealed class SmtpConnection : IAsyncDisposable
             var addresses = await ResolveAsync(server, ct).ConfigureAwait(false);
             socket = await ConnectWithRetriesAsync(server, addresses, time, transcript, ct).ConfigureAwait(false);
             var connection = new SmtpConnection(socket, new QuickAckStream(socket, new NetworkStream(socket, ownsSocket: true)), server, time, transcript, bannerDeadline);
-            transcript.Note($"connected to {socket.RemoteEndPoint} from {socket.LocalEndPoint}");
+            transcript.Note($"connected to {connection.Facts.RemoteEndPoint ?? "(reset)"} from {connection.Facts.LocalEndPoint ?? "(unknown)"}");
             if (tls.Mode == TlsMode.Implicit)
             {
                 await connection.UpgradeAsync(tls, ct).ConfigureAwait(false);
@@ -230,6 +230,41 @@ public sealed class SmtpConnection : IAsyncDisposable
         throw new SmtpProtocolException($"server sent data that answers no command (before {verb} was sent): an extra or unsolicited reply", evidence);
     }
 
+    /// <summary>
+    /// Bytes that arrived but were not read when the deadline fired (half a reply line, say): peeked,
+    /// not consumed, so the timeout message can quote them. Only for plain TCP; TLS bytes need decrypting.
+    /// </summary>
+    private string? PeekWaiting()
+    {
+        if (_stream is SslStream || SafeAvailable() is var available && available == 0)
+        {
+            return null;
+        }
+        try
+        {
+            var buffer = new byte[Math.Min(available, 200)];
+            var n = _socket.Receive(buffer, SocketFlags.Peek);
+            return n > 0 ? ReplyParser.Escape(buffer.AsSpan(0, n)) : null;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A server that resets right after accepting makes Socket.RemoteEndPoint throw; that is the next read's story to tell.</summary>
+    private static string? EndPointOf(Func<EndPoint?> endPoint)
+    {
+        try
+        {
+            return endPoint()?.ToString();
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return null;
+        }
+    }
+
     private int SafeAvailable()
     {
         try
@@ -342,7 +377,7 @@ public sealed class SmtpConnection : IAsyncDisposable
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
         {
-            throw new SmtpProbeException(ErrorKind.Timeout, $"timed out after {Format(timeout)} waiting for {what}") { Evidence = _reader.Pending };
+            throw new SmtpProbeException(ErrorKind.Timeout, $"timed out after {Format(timeout)} waiting for {what}") { Evidence = _reader.Pending ?? PeekWaiting() };
         }
         catch (IOException e)
         {
