@@ -28,7 +28,8 @@ internal sealed class RunCommand(TextWriter stdout, TextWriter stderr, Func<stri
             {
                 var serverOptions = new EmbeddedServerOptions(Time: time);
                 server = await EmbeddedSmtpServer.StartAsync(serverOptions, ct).ConfigureAwait(false);
-                caFile = Path.Combine(Path.GetTempPath(), $"smtp-probe-embedded-ca-{Environment.ProcessId}.pem");
+                // One file per run, not per process: runs in one process (tests, a host) must not delete each other's CA.
+                caFile = Path.Combine(Path.GetTempPath(), $"smtp-probe-embedded-ca-{Environment.ProcessId}-{Guid.NewGuid():N}.pem");
                 await File.WriteAllTextAsync(caFile, server.CaCertificatePem, ct).ConfigureAwait(false);
                 var provided = EmbeddedVariables(server, serverOptions.Password, caFile);
                 foreach (var (k, v) in provided.Where(p => p.Key != "SMTP_PASSWORD"))

@@ -11,7 +11,7 @@ internal sealed class ServeCommand(TextWriter stdout)
             ? new EmbeddedServerOptions()
             : new EmbeddedServerOptions(MxPort: port, SubmissionPort: port + 1, SmtpsPort: port + 2);
         await using var server = await EmbeddedSmtpServer.StartAsync(options, ct).ConfigureAwait(false);
-        var caFile = Path.Combine(Path.GetTempPath(), $"smtp-probe-embedded-ca-{Environment.ProcessId}.pem");
+        var caFile = Path.Combine(Path.GetTempPath(), $"smtp-probe-embedded-ca-{Environment.ProcessId}-{Guid.NewGuid():N}.pem");
         await File.WriteAllTextAsync(caFile, server.CaCertificatePem, ct).ConfigureAwait(false);
         try
         {
