@@ -19,8 +19,13 @@ internal sealed class RunCommand(TextWriter stdout, TextWriter stderr, Func<stri
         {
             return ExitCodes.InvalidInput;
         }
+        // Usage first: a report that cannot be written is known before any server starts or socket opens.
+        if (CheckReportPath(options.JUnit, "JUnit", stderr) is false || CheckReportPath(options.Json, "JSON", stderr) is false)
+        {
+            return ExitCodes.InvalidInput;
+        }
         EmbeddedSmtpServer? server = null;
-        string? caFile = null;
+        EmbeddedCaFile? caFile = null;
         var env = environment;
         try
         {
@@ -28,23 +33,16 @@ internal sealed class RunCommand(TextWriter stdout, TextWriter stderr, Func<stri
             {
                 var serverOptions = new EmbeddedServerOptions(Time: time);
                 server = await EmbeddedSmtpServer.StartAsync(serverOptions, ct).ConfigureAwait(false);
-                // One file per run, not per process: runs in one process (tests, a host) must not delete each other's CA.
-                caFile = Path.Combine(Path.GetTempPath(), $"smtp-probe-embedded-ca-{Environment.ProcessId}-{Guid.NewGuid():N}.pem");
-                await File.WriteAllTextAsync(caFile, server.CaCertificatePem, ct).ConfigureAwait(false);
-                var provided = EmbeddedVariables(server, serverOptions.Password, caFile);
-                foreach (var (k, v) in provided.Where(p => p.Key != "SMTP_PASSWORD"))
+                caFile = await EmbeddedCaFile.WriteAsync(server, ct).ConfigureAwait(false);
+                foreach (var (k, v) in EmbeddedVariables(server, caFile.Path))
                 {
                     vars.TryAdd(k, v);
                 }
                 // The demo password is offered as the environment variable the samples read (${env:SMTP_PASSWORD}).
-                env = name => environment(name) ?? (name == "SMTP_PASSWORD" ? provided["SMTP_PASSWORD"] : null);
+                env = name => environment(name) ?? (name == "SMTP_PASSWORD" ? serverOptions.Password : null);
                 await stderr.WriteLineAsync($"embedded SMTP server on {server.Address}: plain/STARTTLS {server.MxPort}, submission {server.SubmissionPort}, implicit TLS {server.SmtpsPort}").ConfigureAwait(false);
             }
 
-            if (CheckReportPath(options.JUnit, "JUnit", stderr) is false || CheckReportPath(options.Json, "JSON", stderr) is false)
-            {
-                return ExitCodes.InvalidInput;
-            }
             var loaded = ScenarioLoader.Load(options.Paths, new Variables(vars, env));
             if (ValidateCommand.Report(loaded, stderr))
             {
@@ -79,10 +77,7 @@ internal sealed class RunCommand(TextWriter stdout, TextWriter stderr, Func<stri
             {
                 await server.DisposeAsync().ConfigureAwait(false);
             }
-            if (caFile is not null)
-            {
-                File.Delete(caFile);
-            }
+            caFile?.Dispose();
         }
     }
 
@@ -130,7 +125,8 @@ internal sealed class RunCommand(TextWriter stdout, TextWriter stderr, Func<stri
         }
     }
 
-    public static Dictionary<string, string> EmbeddedVariables(EmbeddedSmtpServer server, string password, string caFile) => new(StringComparer.Ordinal)
+    /// <summary>The samples' variables pointed at the embedded server (the password goes through the environment).</summary>
+    private static Dictionary<string, string> EmbeddedVariables(EmbeddedSmtpServer server, string caFile) => new(StringComparer.Ordinal)
     {
         ["SMTP_HOST"] = server.Address.ToString(),
         ["SMTP_PORT"] = server.MxPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -139,7 +135,6 @@ internal sealed class RunCommand(TextWriter stdout, TextWriter stderr, Func<stri
         ["SMTP_CA_FILE"] = caFile,
         ["SMTP_USER"] = server.Username,
         ["SMTP_DOMAIN"] = "example.test",
-        ["SMTP_PASSWORD"] = password,
     };
 
     private static void WriteReports(RunResult run, Options options, TextWriter stdout)

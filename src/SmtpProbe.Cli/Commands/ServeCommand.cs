@@ -11,8 +11,8 @@ internal sealed class ServeCommand(TextWriter stdout)
             ? new EmbeddedServerOptions()
             : new EmbeddedServerOptions(MxPort: port, SubmissionPort: port + 1, SmtpsPort: port + 2);
         await using var server = await EmbeddedSmtpServer.StartAsync(options, ct).ConfigureAwait(false);
-        var caFile = Path.Combine(Path.GetTempPath(), $"smtp-probe-embedded-ca-{Environment.ProcessId}-{Guid.NewGuid():N}.pem");
-        await File.WriteAllTextAsync(caFile, server.CaCertificatePem, ct).ConfigureAwait(false);
+        using var ca = await EmbeddedCaFile.WriteAsync(server, ct).ConfigureAwait(false);
+        var caFile = ca.Path;
         try
         {
             await stdout.WriteLineAsync($"embedded SMTP server listening on {server.Address} (Ctrl-C stops it)").ConfigureAwait(false);
@@ -27,10 +27,7 @@ internal sealed class ServeCommand(TextWriter stdout)
         }
         catch (OperationCanceledException)
         {
-        }
-        finally
-        {
-            File.Delete(caFile);
+            // Ctrl-C: the normal way to stop serving.
         }
         return 0;
     }

@@ -197,7 +197,7 @@ internal sealed class BindContext
         }
         if (tooLarge)
         {
-            Error(node, $"`{what}` must be between {Format(min)} and {Format(max)}, found `{text}`");
+            Error(node, $"`{what}` must be between {Durations.Format(min)} and {Durations.Format(max)}, found `{text}`");
             return null;
         }
         if (value is null)
@@ -207,7 +207,7 @@ internal sealed class BindContext
         }
         if (value < min || value > max)
         {
-            Error(node, $"`{what}` must be between {Format(min)} and {Format(max)}, found `{text}`");
+            Error(node, $"`{what}` must be between {Durations.Format(min)} and {Durations.Format(max)}, found `{text}`");
             return null;
         }
         return value;
@@ -228,9 +228,6 @@ internal sealed class BindContext
         }
         return result;
     }
-
-    public static string Format(TimeSpan t) =>
-        t.TotalSeconds >= 1 && t.Milliseconds == 0 ? $"{t.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s" : $"{t.TotalMilliseconds.ToString(CultureInfo.InvariantCulture)}ms";
 
     private static (string Number, string Unit) SplitUnit(string text)
     {

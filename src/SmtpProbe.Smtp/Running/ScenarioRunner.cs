@@ -37,17 +37,13 @@ public sealed class ScenarioRunner(TimeProvider time, Action<string>? live = nul
                 results.Add(stepResult);
                 if (stepResult.Outcome != Outcome.Passed)
                 {
-                    if (stepResult.Outcome == Outcome.Failed && state.Connection is { } open && !state.Closed)
-                    {
-                        // The dialogue is intact after a mere mismatch: leave politely.
-                        await open.TryQuitAsync(ct).ConfigureAwait(false);
-                    }
                     break;
                 }
             }
-            if (results.All(r => r.Outcome == Outcome.Passed) && state.Connection is { } c && !state.Closed)
+            // An error marks the connection closed; otherwise (passed without `quit`, or a mere mismatch) the dialogue is intact: leave politely.
+            if (state.Connection is { } open && !state.Closed)
             {
-                await c.TryQuitAsync(ct).ConfigureAwait(false);
+                await open.TryQuitAsync(ct).ConfigureAwait(false);
             }
         }
         finally
@@ -99,7 +95,7 @@ public sealed class ScenarioRunner(TimeProvider time, Action<string>? live = nul
         public void AddTls(TlsFacts facts)
         {
             Tls.Add(facts);
-            if (facts.VerificationError is { } problem && facts.VerificationRelaxed && facts.Protocol != "(handshake refused)")
+            if (facts.VerificationError is { } problem && facts.VerificationRelaxed)
             {
                 Warnings.Add($"TLS certificate not fully verified (tls.verify: {Scenario.Tls.Verify.ToString().ToLowerInvariant()}): {problem}");
             }
@@ -147,7 +143,7 @@ public sealed class ScenarioRunner(TimeProvider time, Action<string>? live = nul
                             "server does not advertise STARTTLS, which tls.mode starttls requires; nothing more is sent", state);
                     }
                     sent = "STARTTLS";
-                    var tlsReply = await Command(connection, sent, null, replies, ct).ConfigureAwait(false);
+                    var tlsReply = await Command(connection, sent, replies, ct).ConfigureAwait(false);
                     checks.AddRange(Assertions.Evaluate(step.Expect, tlsReply));
                     if (tlsReply.Code == 220 && checks.All(c => c.Passed))
                     {
@@ -164,7 +160,7 @@ public sealed class ScenarioRunner(TimeProvider time, Action<string>? live = nul
 
                 case HelloStep hello:
                     sent = $"{(hello.Kind == StepKind.Ehlo ? "EHLO" : "HELO")} {hello.Domain}";
-                    var helloReply = await Command(connection, sent, null, replies, ct).ConfigureAwait(false);
+                    var helloReply = await Command(connection, sent, replies, ct).ConfigureAwait(false);
                     if (hello.Kind == StepKind.Ehlo)
                     {
                         state.Capabilities = EhloCapabilities.Parse(helloReply);
@@ -185,6 +181,7 @@ public sealed class ScenarioRunner(TimeProvider time, Action<string>? live = nul
                         break;
                     }
                     var mechanism = SaslClient.ResolveMechanism(auth.Auth, state.Capabilities);
+                    // Set before the exchange so a failure in it still reports what was being sent.
                     sent = $"AUTH {mechanism}";
                     sent = await SaslClient.AuthenticateAsync(connection, auth.Auth, mechanism, replies, ct).ConfigureAwait(false);
                     checks.AddRange(Assertions.Evaluate(step.Expect, replies[^1]));
@@ -193,13 +190,13 @@ public sealed class ScenarioRunner(TimeProvider time, Action<string>? live = nul
                 case EnvelopeStep envelope:
                     GuardPlaintext(state, connection, step);
                     sent = $"{(envelope.Kind == StepKind.MailFrom ? "MAIL FROM" : "RCPT TO")}:<{envelope.Address}>{(envelope.Parameters.Length > 0 ? " " + envelope.Parameters : "")}";
-                    checks.AddRange(Assertions.Evaluate(step.Expect, await Command(connection, sent, null, replies, ct).ConfigureAwait(false)));
+                    checks.AddRange(Assertions.Evaluate(step.Expect, await Command(connection, sent, replies, ct).ConfigureAwait(false)));
                     break;
 
                 case DataStep data:
                     GuardPlaintext(state, connection, step);
                     sent = "DATA";
-                    var go = await Command(connection, sent, null, replies, ct).ConfigureAwait(false);
+                    var go = await Command(connection, sent, replies, ct).ConfigureAwait(false);
                     if (go.Code / 100 is 4 or 5)
                     {
                         // Refused at DATA: that reply is what the scenario's expectation judges.
@@ -220,7 +217,7 @@ public sealed class ScenarioRunner(TimeProvider time, Action<string>? live = nul
 
                 case SimpleStep simple:
                     sent = simple.Name.ToUpperInvariant() + (simple.Argument is { Length: > 0 } arg ? " " + arg : "");
-                    var simpleReply = await Command(connection, sent, null, replies, ct).ConfigureAwait(false);
+                    var simpleReply = await Command(connection, sent, replies, ct).ConfigureAwait(false);
                     checks.AddRange(Assertions.Evaluate(step.Expect, simpleReply));
                     if (simple.Kind == StepKind.Quit)
                     {
@@ -230,7 +227,7 @@ public sealed class ScenarioRunner(TimeProvider time, Action<string>? live = nul
 
                 case SendStep raw:
                     sent = raw.Line;
-                    checks.AddRange(Assertions.Evaluate(step.Expect, await Command(connection, sent, null, replies, ct).ConfigureAwait(false)));
+                    checks.AddRange(Assertions.Evaluate(step.Expect, await Command(connection, sent, replies, ct).ConfigureAwait(false)));
                     break;
             }
             var passed = checks.All(c => c.Passed);
@@ -270,9 +267,9 @@ public sealed class ScenarioRunner(TimeProvider time, Action<string>? live = nul
         }
     }
 
-    private static async Task<Reply> Command(SmtpConnection connection, string line, string? shown, List<Reply> replies, CancellationToken ct)
+    private static async Task<Reply> Command(SmtpConnection connection, string line, List<Reply> replies, CancellationToken ct)
     {
-        var reply = await connection.CommandAsync(line, shown, ct).ConfigureAwait(false);
+        var reply = await connection.CommandAsync(line, null, ct).ConfigureAwait(false);
         connection.RecordReply(reply);
         replies.Add(reply);
         return reply;

@@ -7,6 +7,7 @@ using Polly.Retry;
 using Polly.Timeout;
 using SmtpProbe.Core.Results;
 using SmtpProbe.Core.Scenarios;
+using SmtpProbe.Core.Text;
 using SmtpProbe.Smtp.Protocol;
 using SmtpProbe.Smtp.Tls;
 
@@ -131,7 +132,7 @@ public sealed class SmtpConnection : IAsyncDisposable
         }
         catch (TimeoutRejectedException e)
         {
-            throw new SmtpProbeException(ErrorKind.Timeout, $"could not connect to {server.Host}:{server.Port} within {Format(server.ConnectTimeout)}", e);
+            throw new SmtpProbeException(ErrorKind.Timeout, $"could not connect to {server.Host}:{server.Port} within {Durations.Format(server.ConnectTimeout)}", e);
         }
     }
 
@@ -181,13 +182,11 @@ public sealed class SmtpConnection : IAsyncDisposable
     /// <summary>Reads the greeting under the deadline armed when connecting began.</summary>
     public async Task<Reply> ReadBannerAsync(CancellationToken ct)
     {
-        var deadline = _bannerDeadline ?? new CancellationTokenSource(_server.CommandTimeout, _time);
+        // The greeting's deadline was armed before connecting, so it covers the connect too. The binder
+        // allows `banner` only as the first step, so it is read once.
+        using var deadline = _bannerDeadline ?? throw new InvalidOperationException("the greeting is read once");
         _bannerDeadline = null;
-        using (deadline)
-        {
-            // The greeting's deadline was armed before connecting: it covers the connect too.
-            return await ReadUnderAsync(deadline, _server.CommandTimeout + _server.ConnectTimeout, "the greeting", ct).ConfigureAwait(false);
-        }
+        return await ReadUnderAsync(deadline, _server.CommandTimeout + _server.ConnectTimeout, "the greeting", ct).ConfigureAwait(false);
     }
 
     /// <summary>Sends one command line and reads its reply. <paramref name="shown"/> replaces the line in the transcript (AUTH payloads).</summary>
@@ -226,7 +225,7 @@ public sealed class SmtpConnection : IAsyncDisposable
         {
             return;
         }
-        var evidence = buffered > 0 ? ReplyParser.Escape(_reader.BufferedBytes[..Math.Min(buffered, 120)]) : $"{pending} bytes waiting on the socket";
+        var evidence = buffered > 0 ? BufferedEvidence() : PeekWaiting() ?? $"{pending} bytes waiting on the socket";
         throw new SmtpProtocolException($"server sent data that answers no command (before {verb} was sent): an extra or unsolicited reply", evidence);
     }
 
@@ -265,6 +264,8 @@ public sealed class SmtpConnection : IAsyncDisposable
         }
     }
 
+    private string BufferedEvidence() => ReplyParser.Escape(_reader.BufferedBytes[..Math.Min(_reader.Buffered, 120)]);
+
     private int SafeAvailable()
     {
         try
@@ -285,8 +286,7 @@ public sealed class SmtpConnection : IAsyncDisposable
     {
         if (_reader.Buffered > 0)
         {
-            var evidence = ReplyParser.Escape(_reader.BufferedBytes[..Math.Min(_reader.Buffered, 120)]);
-            throw new SmtpProtocolException($"server sent {_reader.Buffered} bytes of plaintext after its 220 reply to STARTTLS (they could be mistaken for replies inside TLS: the STARTTLS injection class)", evidence);
+            throw new SmtpProtocolException($"server sent {_reader.Buffered} bytes of plaintext after its 220 reply to STARTTLS (they could be mistaken for replies inside TLS: the STARTTLS injection class)", BufferedEvidence());
         }
         await UpgradeAsync(tls, ct).ConfigureAwait(false);
     }
@@ -318,7 +318,7 @@ public sealed class SmtpConnection : IAsyncDisposable
         }
         catch (OperationCanceledException) when (timer.IsCancellationRequested && !ct.IsCancellationRequested)
         {
-            throw new SmtpProbeException(ErrorKind.Timeout, $"TLS handshake did not finish within {Format(_server.CommandTimeout)}");
+            throw new SmtpProbeException(ErrorKind.Timeout, $"TLS handshake did not finish within {Durations.Format(_server.CommandTimeout)}");
         }
     }
 
@@ -331,11 +331,7 @@ public sealed class SmtpConnection : IAsyncDisposable
     {
         try
         {
-            var reply = await CommandAsync("QUIT", null, ct).ConfigureAwait(false);
-            foreach (var raw in reply.RawLines)
-            {
-                _transcript.Server(raw);
-            }
+            RecordReply(await CommandAsync("QUIT", null, ct).ConfigureAwait(false));
         }
         catch (Exception e) when (e is SmtpProbeException or IOException or SocketException or ObjectDisposedException or OperationCanceledException)
         {
@@ -360,7 +356,7 @@ public sealed class SmtpConnection : IAsyncDisposable
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
         {
-            throw new SmtpProbeException(ErrorKind.Timeout, $"could not send within {Format(_server.CommandTimeout)}");
+            throw new SmtpProbeException(ErrorKind.Timeout, $"could not send within {Durations.Format(_server.CommandTimeout)}");
         }
         catch (IOException e)
         {
@@ -377,7 +373,7 @@ public sealed class SmtpConnection : IAsyncDisposable
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
         {
-            throw new SmtpProbeException(ErrorKind.Timeout, $"timed out after {Format(timeout)} waiting for {what}") { Evidence = _reader.Pending ?? PeekWaiting() };
+            throw new SmtpProbeException(ErrorKind.Timeout, $"timed out after {Durations.Format(timeout)} waiting for {what}") { Evidence = _reader.Pending ?? PeekWaiting() };
         }
         catch (IOException e)
         {
@@ -412,6 +408,4 @@ public sealed class SmtpConnection : IAsyncDisposable
 
     private static string Endpoint(IPAddress a, int port) => a.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{a}]:{port}" : $"{a}:{port}";
 
-    public static string Format(TimeSpan t) =>
-        t.TotalSeconds >= 1 && t.Milliseconds == 0 ? $"{t.TotalSeconds:0}s" : $"{t.TotalMilliseconds:0}ms";
 }

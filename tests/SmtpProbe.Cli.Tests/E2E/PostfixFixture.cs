@@ -53,5 +53,6 @@ public sealed class PostfixFixture
         "--var", $"SMTP_DOMAIN={this["SMTP_E2E_DOMAIN"]}",
     ];
 
-    public Dictionary<string, string> Environment_() => new() { ["SMTP_PASSWORD"] = this["SMTP_E2E_PASSWORD"] };
+    /// <summary>The environment the samples read the password from (`${env:SMTP_PASSWORD}`).</summary>
+    public Dictionary<string, string> PasswordEnvironment() => new() { ["SMTP_PASSWORD"] = this["SMTP_E2E_PASSWORD"] };
 }

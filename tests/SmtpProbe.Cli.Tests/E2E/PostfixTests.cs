@@ -10,7 +10,7 @@ public class PostfixTests(PostfixFixture postfix) : IClassFixture<PostfixFixture
     public async Task Samples_PassAgainstRealPostfix()
     {
         postfix.Require();
-        var result = await RunAsync(postfix.Environment_(), ["run", .. postfix.SampleVars(), Samples]);
+        var result = await RunAsync(postfix.PasswordEnvironment(), ["run", .. postfix.SampleVars(), Samples]);
         Assert.True(result.ExitCode == 0, result.All);
         var samples = Directory.GetFiles(Samples, "*.yaml").Length;
         Assert.Matches(@"(\d+) scenarios: \1 passed, 0 failed, 0 errors", result.Stdout);
@@ -21,7 +21,7 @@ public class PostfixTests(PostfixFixture postfix) : IClassFixture<PostfixFixture
     public async Task When_BoundTo127_0_0_2_PostfixLogsTheConnectionFromThatAddressAndPort()
     {
         postfix.Require();
-        var result = await RunAsync(postfix.Environment_(), ["run", "--json", "-", .. postfix.SampleVars(), Path.Combine(Samples, "source-ip.yaml")]);
+        var result = await RunAsync(postfix.PasswordEnvironment(), ["run", "--json", "-", .. postfix.SampleVars(), Path.Combine(Samples, "source-ip.yaml")]);
         Assert.True(result.ExitCode == 0, result.All);
         using var json = JsonDocument.Parse(result.Stdout);
         var local = json.RootElement.GetProperty("files")[0].GetProperty("scenarios")[0].GetProperty("connection").GetProperty("localEndPoint").GetString();
@@ -44,7 +44,7 @@ public class PostfixTests(PostfixFixture postfix) : IClassFixture<PostfixFixture
     public async Task RelayToForeignDomain_IsRefusedWith554()
     {
         postfix.Require();
-        var result = await RunAsync(postfix.Environment_(), ["run", "--json", "-", .. postfix.SampleVars(), Path.Combine(Samples, "open-relay.yaml")]);
+        var result = await RunAsync(postfix.PasswordEnvironment(), ["run", "--json", "-", .. postfix.SampleVars(), Path.Combine(Samples, "open-relay.yaml")]);
         Assert.True(result.ExitCode == 0, result.All);
         using var json = JsonDocument.Parse(result.Stdout);
         var rcpt = json.RootElement.GetProperty("files")[0].GetProperty("scenarios")[0].GetProperty("steps").EnumerateArray().First(s => s.GetProperty("kind").GetString() == "rcpt_to");
@@ -58,7 +58,7 @@ public class PostfixTests(PostfixFixture postfix) : IClassFixture<PostfixFixture
     public async Task ImplicitTls_RecordsVerifiedTlsFacts()
     {
         postfix.Require();
-        var result = await RunAsync(postfix.Environment_(), ["run", "--json", "-", .. postfix.SampleVars(), Path.Combine(Samples, "implicit-tls.yaml")]);
+        var result = await RunAsync(postfix.PasswordEnvironment(), ["run", "--json", "-", .. postfix.SampleVars(), Path.Combine(Samples, "implicit-tls.yaml")]);
         Assert.True(result.ExitCode == 0, result.All);
         using var json = JsonDocument.Parse(result.Stdout);
         var tls = json.RootElement.GetProperty("files")[0].GetProperty("scenarios")[0].GetProperty("tls")[0];
@@ -72,7 +72,7 @@ public class PostfixTests(PostfixFixture postfix) : IClassFixture<PostfixFixture
     public async Task WrongPassword_Gets535AndTheRightOneStillWorks_WithoutLeakingEither()
     {
         postfix.Require();
-        var result = await RunAsync(postfix.Environment_(), ["run", "--verbose", "--json", "-", .. postfix.SampleVars(), Path.Combine(Scenarios, "e2e", "wrong-password.yaml"), Path.Combine(Scenarios, "e2e", "cram-md5.yaml")]);
+        var result = await RunAsync(postfix.PasswordEnvironment(), ["run", "--verbose", "--json", "-", .. postfix.SampleVars(), Path.Combine(Scenarios, "e2e", "wrong-password.yaml"), Path.Combine(Scenarios, "e2e", "cram-md5.yaml")]);
         Assert.True(result.ExitCode == 0, result.All);
         Assert.Contains("535 5.7.8", result.Stdout, StringComparison.Ordinal);
         foreach (var secret in new[] { postfix["SMTP_E2E_PASSWORD"], "definitely-not-the-password" })
@@ -90,7 +90,7 @@ public class PostfixTests(PostfixFixture postfix) : IClassFixture<PostfixFixture
     public async Task TlsPosture_PassesOnTheMainListener()
     {
         postfix.Require();
-        var result = await RunAsync(postfix.Environment_(), ["run", .. postfix.SampleVars(), Path.Combine(Samples, "tls-posture.yaml")]);
+        var result = await RunAsync(postfix.PasswordEnvironment(), ["run", .. postfix.SampleVars(), Path.Combine(Samples, "tls-posture.yaml")]);
         Assert.True(result.ExitCode == 0, result.All);
     }
 
@@ -98,7 +98,7 @@ public class PostfixTests(PostfixFixture postfix) : IClassFixture<PostfixFixture
     public async Task TlsPosture_ReportsACertificateExpiringInFiveDaysWithDaysLeft()
     {
         postfix.Require();
-        var result = await RunAsync(postfix.Environment_(), ["run", "--json", "-", .. postfix.SampleVars(), .. Port("SMTP_E2E_PORT_EXPIRING"), Path.Combine(Samples, "tls-posture.yaml")]);
+        var result = await RunAsync(postfix.PasswordEnvironment(), ["run", "--json", "-", .. postfix.SampleVars(), .. Port("SMTP_E2E_PORT_EXPIRING"), Path.Combine(Samples, "tls-posture.yaml")]);
         Assert.Equal(1, result.ExitCode);
         // Made 5 days long moments ago: 4 whole days are left.
         Assert.Contains("expected certificate valid ≥ 14 more days, got certificate expires in 4 days (", result.Stderr + result.Stdout, StringComparison.Ordinal);
@@ -111,7 +111,7 @@ public class PostfixTests(PostfixFixture postfix) : IClassFixture<PostfixFixture
     public async Task TlsPosture_WrongHostCertificateFailsVerificationWithAPlainReason()
     {
         postfix.Require();
-        var result = await RunAsync(postfix.Environment_(), ["run", .. postfix.SampleVars(), .. Port("SMTP_E2E_PORT_WRONGHOST"), Path.Combine(Samples, "tls-posture.yaml")]);
+        var result = await RunAsync(postfix.PasswordEnvironment(), ["run", .. postfix.SampleVars(), .. Port("SMTP_E2E_PORT_WRONGHOST"), Path.Combine(Samples, "tls-posture.yaml")]);
         Assert.Equal(3, result.ExitCode);
         Assert.Contains("certificate verification failed: certificate is not valid for `127.0.0.1` (it names DNS:wrong.example.invalid)", result.Stdout, StringComparison.Ordinal);
     }
@@ -120,10 +120,10 @@ public class PostfixTests(PostfixFixture postfix) : IClassFixture<PostfixFixture
     public async Task TlsPosture_ServerWithoutForwardSecrecyIsRefusedByDefaultAndReportedWithLegacySuites()
     {
         postfix.Require();
-        var strict = await RunAsync(postfix.Environment_(), ["run", .. postfix.SampleVars(), .. Port("SMTP_E2E_PORT_TLS12"), Path.Combine(Samples, "tls-posture.yaml")]);
+        var strict = await RunAsync(postfix.PasswordEnvironment(), ["run", .. postfix.SampleVars(), .. Port("SMTP_E2E_PORT_TLS12"), Path.Combine(Samples, "tls-posture.yaml")]);
         Assert.Equal(3, strict.ExitCode);
         Assert.Contains("shares no cipher suite with smtp-probe", strict.Stdout, StringComparison.Ordinal);
-        var legacy = await RunAsync(postfix.Environment_(), ["run", .. postfix.SampleVars(), .. Port("SMTP_E2E_PORT_TLS12"), Path.Combine(Scenarios, "e2e", "posture-legacy.yaml")]);
+        var legacy = await RunAsync(postfix.PasswordEnvironment(), ["run", .. postfix.SampleVars(), .. Port("SMTP_E2E_PORT_TLS12"), Path.Combine(Scenarios, "e2e", "posture-legacy.yaml")]);
         Assert.Equal(1, legacy.ExitCode);
         Assert.Contains("expected forward secrecy, got not forward secret (TLSv1.2 TLS_RSA_WITH_AES_256_GCM_SHA384)", legacy.Stdout, StringComparison.Ordinal);
     }
@@ -132,7 +132,7 @@ public class PostfixTests(PostfixFixture postfix) : IClassFixture<PostfixFixture
     public async Task SaslMechanisms_AllAuthenticateAgainstDovecot_AndAuthInClearIsRefused()
     {
         postfix.Require();
-        var result = await RunAsync(postfix.Environment_(), ["run", "--verbose", .. postfix.SampleVars(), Path.Combine(Scenarios, "e2e", "sasl-matrix.yaml")]);
+        var result = await RunAsync(postfix.PasswordEnvironment(), ["run", "--verbose", .. postfix.SampleVars(), Path.Combine(Scenarios, "e2e", "sasl-matrix.yaml")]);
         Assert.True(result.ExitCode == 0, result.All);
         Assert.Contains("8 scenarios: 8 passed", result.Stdout, StringComparison.Ordinal);
         foreach (var mechanism in new[] { "SCRAM-SHA-256", "SCRAM-SHA-1", "CRAM-MD5", "LOGIN", "PLAIN" })
