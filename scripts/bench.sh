@@ -9,6 +9,7 @@ runs="${1:-40}"
 need=()
 for tool in swaks hyperfine curl; do command -v "$tool" > /dev/null || need+=("$tool"); done
 dpkg -s libnet-ssleay-perl > /dev/null 2>&1 || need+=(libnet-ssleay-perl)
+[ -x /usr/bin/time ] || need+=(time)  # the peak-memory table needs GNU time
 if [ ${#need[@]} -gt 0 ]; then
   apt-get update -q > /dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}" > /dev/null
 fi
