@@ -8,7 +8,7 @@ namespace SmtpProbe.Core.Tests.Security;
 public class SecurityBindingTests
 {
     private static (ScenarioFile? File, IReadOnlyList<Diagnostic> Diagnostics) Bind(string yaml) =>
-        ScenarioBinder.Bind(new SourceText("s.yaml", yaml, Path.Combine(Path.GetTempPath(), "s.yaml")), new Variables(new Dictionary<string, string>(), n => n == "PW" ? "pw-value-1" : null));
+        ScenarioBinder.Bind(new SourceText("s.yaml", yaml, Path.Combine(Path.GetTempPath(), "s.yaml")), new Variables(new Dictionary<string, string>(), n => n switch { "PW" => "pw-value-1", "PW2" => "p12-pw-2", _ => null }));
 
     private const string Head = "name: x\nserver: { host: mx.example.test }\n";
 
@@ -30,12 +30,15 @@ public class SecurityBindingTests
     [Fact]
     public void AuthOptions_BindAndTheClientCertificatePasswordIsASecret()
     {
-        var (file, d) = Bind(Head + "tls: { mode: implicit }\nauth: { mechanism: scram-sha-256, username: u, password: \"${env:PW}\", authzid: admin, initial_response: false, required: false }\n" +
+        var cert = Path.Combine(Path.GetTempPath(), $"smtp-probe-binding-{Guid.NewGuid():N}.p12");
+        File.WriteAllBytes(cert, [0]); // the binder only checks that it exists; loading happens at the handshake
+        var (file, d) = Bind(Head + $"tls: {{ mode: implicit, client_cert: {cert}, client_cert_password: \"${{env:PW2}}\" }}\nauth: {{ mechanism: scram-sha-256, username: u, password: \"${{env:PW}}\", authzid: admin, initial_response: false, required: false }}\n" +
             "envelope: { from: a@b.c, to: d@e.f }\n");
         Assert.True(file is not null, string.Join("\n", d.Select(DiagnosticRenderer.Render)));
         var auth = file.Scenarios[0].Auth!;
         Assert.Equal(("scram-sha-256", "admin", false, false), (auth.Mechanism, auth.AuthorizationId, auth.InitialResponse, auth.Required));
         Assert.Contains(file.Scenarios[0].Secrets, s => s.Value == "pw-value-1");
+        Assert.Contains(file.Scenarios[0].Secrets, s => s.Value == "p12-pw-2");
     }
 
     [Fact]

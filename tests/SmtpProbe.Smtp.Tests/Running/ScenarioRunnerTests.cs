@@ -117,6 +117,9 @@ public class ScenarioRunnerTests
         Assert.Contains("plaintext after its 220 reply to STARTTLS", result.Message, StringComparison.Ordinal);
         Assert.Contains("250 2.0.0 injected", result.Message, StringComparison.Ordinal);
         Assert.Empty(result.Tls);
+        // Not accepted: the probe said nothing more (no handshake bytes read as a reply, no second EHLO).
+        Assert.Single(result.Transcript, l => l.StartsWith("C: EHLO", StringComparison.Ordinal));
+        Assert.DoesNotContain((await server.Completion).Transcript, l => l.StartsWith("C(ignored", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -127,7 +130,9 @@ public class ScenarioRunnerTests
         Assert.Equal(Outcome.Error, result.Outcome);
         Assert.Equal(ErrorKind.Tls, result.ErrorKind);
         Assert.Contains("certificate verification failed: certificate expired on", result.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain(result.Transcript, l => l.StartsWith("C: EHLO", StringComparison.Ordinal) && l != result.Transcript.First(x => x.StartsWith("C: EHLO", StringComparison.Ordinal)));
+        // Nothing after the refused handshake: one EHLO (before STARTTLS), no AUTH, no MAIL.
+        Assert.Single(result.Transcript, l => l.StartsWith("C: EHLO", StringComparison.Ordinal));
+        Assert.DoesNotContain(result.Transcript, l => l.StartsWith("C: AUTH", StringComparison.Ordinal) || l.StartsWith("C: MAIL", StringComparison.Ordinal));
         await server.AssertCompletedAsync();
     }
 
@@ -149,6 +154,9 @@ public class ScenarioRunnerTests
         var result = await RunAsync(Plain, server, Clock());
         Assert.Equal(Outcome.Error, result.Outcome);
         Assert.Equal(ErrorKind.Protocol, result.ErrorKind);
+        Assert.Equal("ehlo", result.Steps.First(s => s.Outcome == Outcome.Error).Kind);
+        Assert.Contains("waiting for the reply to EHLO", result.Message, StringComparison.Ordinal);
+        await server.AssertCompletedAsync();
     }
 
     [Fact]

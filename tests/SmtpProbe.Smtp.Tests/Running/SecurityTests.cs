@@ -38,9 +38,14 @@ public class SecurityTests
             server, Clock(), extraVars: new Dictionary<string, string> { ["PIN"] = Spki(server) });
         Assert.True(result.Outcome == Outcome.Passed, result.Message);
         var checks = result.Steps.Single(s => s.Kind == "starttls").Checks;
-        Assert.Contains(checks, c => c.Expected == "TLS version ≥ 1.2" && c.Actual.StartsWith("TLSv1.", StringComparison.Ordinal) && c.Passed);
-        Assert.Contains(checks, c => c.Expected == "certificate valid ≥ 20 more days" && c.Actual.StartsWith("certificate expires in 29 days", StringComparison.Ordinal));
-        Assert.Contains(checks, c => c.Expected == "certificate SAN contains 127.0.0.1" && c.Passed);
+        // Every check the expectation names was made, passed, and quotes its actual value.
+        foreach (var label in new[] { "TLS version ≥ 1.2", "forward secrecy", "certificate valid ≥ 20 more days", "certificate SAN contains localhost", "certificate SAN contains 127.0.0.1", "certificate verified" })
+        {
+            Assert.True(Assert.Single(checks, c => c.Expected == label).Passed, label);
+        }
+        Assert.True(Assert.Single(checks, c => c.Expected.StartsWith("certificate pinned (", StringComparison.Ordinal)).Passed);
+        Assert.StartsWith("TLSv1.", checks.Single(c => c.Expected == "TLS version ≥ 1.2").Actual, StringComparison.Ordinal);
+        Assert.StartsWith("certificate expires in 29 days", checks.Single(c => c.Expected == "certificate valid ≥ 20 more days").Actual, StringComparison.Ordinal);
         Assert.Equal(Spki(server), result.Tls[0].Chain[0].SpkiSha256);
         await server.AssertCompletedAsync();
     }
@@ -109,6 +114,7 @@ public class SecurityTests
         var result = await RunAsync(StartTls("ca_file: \"${CA_FILE}\", sni: some-other-name.test", "verified: true"), server, Clock());
         Assert.True(result.Outcome == Outcome.Passed, result.Message);
         Assert.Equal("localhost", result.Tls[0].TargetHost);
+        Assert.Contains("* sni: some-other-name.test", (await server.Completion).Transcript); // what the server really received
     }
 
     [Fact]
@@ -118,6 +124,18 @@ public class SecurityTests
         var result = await RunAsync(StartTls("ca_file: \"${CA_FILE}\", min_version: 1.3", "min_version: 1.3"), server, Clock());
         Assert.True(result.Outcome == Outcome.Passed, result.Message);
         Assert.Equal("TLSv1.3", result.Tls[0].Protocol);
+    }
+
+    [Fact]
+    public async Task When_MinimumVersionIs13AndTheServerOnlySpeaks12_TheHandshakeIsRefused()
+    {
+        var dialog = File.ReadAllText(Security("starttls-then-quit"));
+        dialog = dialog[..dialog.IndexOf("!starttls", StringComparison.Ordinal)] + "!starttls-rejected\n";
+        await using var server = ScriptedSmtpServer.StartFromText(dialog, "tls12-only", new ScriptedServerOptions(Protocols: System.Security.Authentication.SslProtocols.Tls12));
+        var result = await RunAsync(StartTls("ca_file: \"${CA_FILE}\", min_version: 1.3"), server, Clock());
+        Assert.Equal(ErrorKind.Tls, result.ErrorKind);
+        Assert.DoesNotContain(result.Tls, t => t.Protocol == "TLSv1.2");
+        await server.AssertCompletedAsync();
     }
 
     private const string AuthSection = "auth: { mechanism: plain, username: probe@probe.test, password: \"${env:SECRET}\" }";
@@ -185,6 +203,10 @@ public class SecurityTests
         Assert.True(result.Outcome == Outcome.Passed, result.Message);
         Assert.Contains("C: AUTH OAUTHBEARER ***", result.Transcript);
         await server.AssertCompletedAsync();
+        // The dialog accepts any base64; what the server received must be the RFC 7628 message with the token.
+        var line = (await server.Completion).Transcript.Single(l => l.StartsWith("C: AUTH OAUTHBEARER ", StringComparison.Ordinal));
+        var decoded = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(line["C: AUTH OAUTHBEARER ".Length..]));
+        Assert.Equal($"n,a=probe@probe.test,\u0001host=127.0.0.1\u0001port={server.Port}\u0001auth=Bearer s3cr3t-Pa55word!\u0001\u0001", decoded);
     }
 
     [Fact]
@@ -212,6 +234,11 @@ public class SecurityTests
         {
             Assert.DoesNotContain(form, all, StringComparison.Ordinal);
         }
+        // Whatever encoding a mechanism used, the payload the server received never shows up in our output.
+        var payloads = (await server.Completion).Transcript
+            .Where(l => l.StartsWith("C: AUTH ", StringComparison.Ordinal) || (l.StartsWith("C: ", StringComparison.Ordinal) && l.IndexOf(' ', 3) < 0))
+            .Select(l => l.Split(' ').Last()).Where(p => p.Length > 8);
+        Assert.All(payloads, p => Assert.DoesNotContain(p, all, StringComparison.Ordinal));
     }
 
     [Theory]
@@ -281,6 +308,9 @@ public class SecurityTests
         var pin = "cert-sha256:" + server.Certificate.GetCertHashString(HashAlgorithmName.SHA256);
         var result = await RunAsync(StartTls($"ca_file: \"${{CA_FILE}}\", pin: \"{pin}\"", $"pin: \"{pin}\""), server, Clock());
         Assert.True(result.Outcome == Outcome.Passed, result.Message);
+        var pinCheck = Assert.Single(result.Steps.Single(s => s.Kind == "starttls").Checks, c => c.Expected.StartsWith("certificate pinned (", StringComparison.Ordinal));
+        Assert.True(pinCheck.Passed);
+        Assert.Contains(pin["cert-sha256:".Length..], pinCheck.Actual, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]

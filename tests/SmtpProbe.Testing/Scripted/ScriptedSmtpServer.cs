@@ -11,12 +11,14 @@ namespace SmtpProbe.Testing.Scripted;
 /// <param name="Certificate">Which TLS certificate <c>!starttls</c> presents.</param>
 /// <param name="CertificateHost">Host name put in the certificate's CN and SAN (besides localhost and loopback IPs).</param>
 /// <param name="RequestClientCertificate">Ask for a client certificate in <c>!starttls</c> and record its subject as "* client certificate: ...".</param>
+/// <param name="Protocols">TLS versions <c>!starttls</c> accepts (default: the system's), to test a client's version bounds.</param>
 public sealed record ScriptedServerOptions(
     int Connections = 1,
     TimeSpan? SafetyTimeout = null,
     CertificateKind Certificate = CertificateKind.CaSigned,
     string CertificateHost = "localhost",
-    bool RequestClientCertificate = false);
+    bool RequestClientCertificate = false,
+    System.Security.Authentication.SslProtocols Protocols = System.Security.Authentication.SslProtocols.None);
 
 /// <summary>Outcome of all connections; <see cref="Failure"/> is the first failure, prefixed with the dialog name.</summary>
 public sealed record DialogResult(bool Succeeded, string? Failure, IReadOnlyList<string> Transcript);
@@ -436,6 +438,7 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
                     {
                         ServerCertificateContext = _server._certificate.Context,
                         ClientCertificateRequired = _server._options.RequestClientCertificate,
+                        EnabledSslProtocols = _server._options.Protocols,
                         // Tests check what the client presented, not whom the server trusts: accept any certificate.
                         RemoteCertificateValidationCallback = _server._options.RequestClientCertificate ? (_, _, _, _) => true : null,
                         CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
@@ -456,6 +459,7 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
                 throw Fail($"line {step.Line}: TLS handshake failed: {Display.Describe(ex)}");
             }
             Log($"* tls established ({tls.SslProtocol}, {tls.NegotiatedCipherSuite})");
+            Log($"* sni: {(string.IsNullOrEmpty(tls.TargetHostName) ? "(none)" : tls.TargetHostName)}");
             if (_server._options.RequestClientCertificate)
             {
                 Log($"* client certificate: {tls.RemoteCertificate?.Subject ?? "(none)"}");
