@@ -20,18 +20,11 @@ public static class ConsoleReport
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(output);
 
-        int passed = 0, failed = 0, errors = 0, skipped = 0;
         foreach (var scenario in run.Scenarios)
         {
-            switch (scenario.Outcome)
-            {
-                case Outcome.Passed: passed++; break;
-                case Outcome.Failed: failed++; break;
-                case Outcome.Error: errors++; break;
-                default: skipped++; break;
-            }
             WriteScenario(scenario, output, style);
         }
+        var (passed, failed, errors, skipped) = ReportText.Count(run.Scenarios);
 
         var total = passed + failed + errors + skipped;
         if (total > 0)
@@ -55,10 +48,10 @@ public static class ConsoleReport
         output.Write('\n');
     }
 
-    /// <summary>"23 ms": whole milliseconds, invariant culture.</summary>
     /// <summary>One live transcript line for a terminal: server text is escaped so it cannot drive the terminal.</summary>
     public static string TranscriptLine(string line) => "  " + ReportText.ForTerminal(line);
 
+    /// <summary>"23 ms": whole milliseconds, invariant culture.</summary>
     public static string FormatDuration(TimeSpan duration) => $"{ReportText.WholeMilliseconds(duration)} ms";
 
     private static void WriteScenario(ScenarioResult scenario, TextWriter output, ConsoleStyle style)
@@ -91,7 +84,7 @@ public static class ConsoleReport
         {
             return;
         }
-        var lines = ReportText.SplitLines(scenario.Message.TrimEnd('\r', '\n'));
+        var lines = SmtpProbe.Core.Text.SourceText.SplitLines(scenario.Message.TrimEnd('\r', '\n'));
         foreach (var line in lines)
         {
             // Blank lines stay blank: no trailing whitespace in logs or golden files.

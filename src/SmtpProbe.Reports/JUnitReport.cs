@@ -51,16 +51,7 @@ public static class JUnitReport
 
     private static void WriteSuite(XmlWriter xml, FileResult file, int id, string hostname)
     {
-        int failures = 0, errors = 0, skipped = 0;
-        foreach (var scenario in file.Scenarios)
-        {
-            switch (scenario.Outcome)
-            {
-                case Outcome.Failed: failures++; break;
-                case Outcome.Error: errors++; break;
-                case Outcome.Skipped: skipped++; break;
-            }
-        }
+        var (_, failures, errors, skipped) = ReportText.Count(file.Scenarios);
 
         xml.WriteStartElement("testsuite");
         // The suite name must be a non-empty token.

@@ -56,18 +56,8 @@ public static class JsonReport
 
     private static void WriteSummary(Utf8JsonWriter json, RunResult run)
     {
-        int total = 0, passed = 0, failed = 0, errors = 0, skipped = 0;
-        foreach (var scenario in run.Scenarios)
-        {
-            total++;
-            switch (scenario.Outcome)
-            {
-                case Outcome.Passed: passed++; break;
-                case Outcome.Failed: failed++; break;
-                case Outcome.Error: errors++; break;
-                default: skipped++; break;
-            }
-        }
+        var (passed, failed, errors, skipped) = ReportText.Count(run.Scenarios);
+        var total = passed + failed + errors + skipped;
         json.WriteStartObject("summary");
         json.WriteNumber("scenarios", total);
         json.WriteNumber("passed", passed);

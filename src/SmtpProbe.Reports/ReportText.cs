@@ -53,10 +53,6 @@ internal static class ReportText
         return end < 0 ? text : text[..end];
     }
 
-    /// <summary>Splits on \n, \r\n or a lone \r so every sink sees the same lines.</summary>
-    public static string[] SplitLines(string text) =>
-        text.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n').Split('\n');
-
     /// <summary>
     /// Makes text legal in XML 1.0: every character outside the Char production (NUL and other C0 controls,
     /// lone surrogates, U+FFFE/U+FFFF) becomes a visible escape such as \x00 or \uD800, so XmlWriter never throws
@@ -206,5 +202,23 @@ internal static class ReportText
         var c = text[i];
         return c is '\t' or '\n'
             || !(c < '\u0020' || c is (>= '\u007F' and <= '\u009F') or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069'));
+    }
+
+    /// <summary>Scenarios by outcome: one count for all three reports, so their summaries always agree.</summary>
+    public static (int Passed, int Failed, int Errors, int Skipped) Count(IEnumerable<ScenarioResult> scenarios)
+    {
+        int passed = 0, failed = 0, errors = 0, skipped = 0;
+        foreach (var scenario in scenarios)
+        {
+            switch (scenario.Outcome)
+            {
+                case Outcome.Passed: passed++; break;
+                case Outcome.Failed: failed++; break;
+                case Outcome.Error: errors++; break;
+                case Outcome.Skipped: skipped++; break;
+                default: throw new InvalidOperationException($"unknown outcome {scenario.Outcome}");
+            }
+        }
+        return (passed, failed, errors, skipped);
     }
 }

@@ -1,7 +1,7 @@
 namespace SmtpProbe.Smtp.Embedded;
 
 /// <summary>Settings for <see cref="EmbeddedSmtpServer"/>. Port 0 means "pick a free ephemeral port".</summary>
-/// <param name="Username">The only SASL identity accepted; its local part is also a valid local mailbox.</param>
+/// <param name="Username">The only SASL identity accepted; its local part is also a local mailbox when its domain is LocalDomain (`probe` and `postmaster` always are).</param>
 /// <param name="Password">Password for <paramref name="Username"/>.</param>
 /// <param name="Hostname">Name used in the banner, EHLO reply and the server certificate.</param>
 /// <param name="LocalDomain">The domain the server is final destination for; everything else is relay.</param>
