@@ -112,7 +112,7 @@ public class CliTests
         // The embedded server's password and every encoding of it must be absent from every output.
         const string password = "probe-secret-42";
         var outputs = result.All + File.ReadAllText(junit) + File.ReadAllText(json);
-        foreach (var form in SecretForms(password, "probe@example.test"))
+        foreach (var form in Secrets.Forms(password, "probe@example.test"))
         {
             Assert.DoesNotContain(form, outputs, StringComparison.Ordinal);
         }
@@ -128,15 +128,6 @@ public class CliTests
         var parsed = JsonNode.Parse(result.Stdout)!;
         Assert.Equal("smtp-probe", parsed["tool"]!.GetValue<string>());
         Assert.Contains("1 scenario: 1 passed", result.Stderr, StringComparison.Ordinal);
-    }
-
-    internal static IEnumerable<string> SecretForms(string secret, string user)
-    {
-        static string B64(string s) => Convert.ToBase64String(Encoding.UTF8.GetBytes(s));
-        yield return secret;
-        yield return B64(secret);
-        yield return B64($"\0{user}\0{secret}");
-        yield return B64($"{user}\0{user}\0{secret}");
     }
 
     private static int DeadPort()

@@ -80,7 +80,7 @@ public class PostfixTests(PostfixFixture postfix) : IClassFixture<PostfixFixture
         Assert.Contains("535 5.7.8", result.Stdout, StringComparison.Ordinal);
         foreach (var secret in new[] { postfix["SMTP_E2E_PASSWORD"], "definitely-not-the-password" })
         {
-            foreach (var form in CliTests.SecretForms(secret, postfix["SMTP_E2E_USER"]))
+            foreach (var form in SmtpProbe.Testing.Secrets.Forms(secret, postfix["SMTP_E2E_USER"]))
             {
                 Assert.DoesNotContain(form, result.All, StringComparison.Ordinal);
             }
@@ -150,7 +150,7 @@ public class PostfixTests(PostfixFixture postfix) : IClassFixture<PostfixFixture
         {
             Assert.Contains($"C: AUTH {mechanism}", result.Stderr, StringComparison.Ordinal);
         }
-        foreach (var form in CliTests.SecretForms(postfix["SMTP_E2E_PASSWORD"], postfix["SMTP_E2E_USER"]))
+        foreach (var form in SmtpProbe.Testing.Secrets.Forms(postfix["SMTP_E2E_PASSWORD"], postfix["SMTP_E2E_USER"]))
         {
             Assert.DoesNotContain(form, result.All, StringComparison.Ordinal);
         }

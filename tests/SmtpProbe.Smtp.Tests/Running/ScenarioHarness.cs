@@ -10,6 +10,9 @@ namespace SmtpProbe.Smtp.Tests.Running;
 /// <summary>Binds an inline scenario against a scripted server (PORT, CA_FILE variables) and runs it.</summary>
 internal static class ScenarioHarness
 {
+    /// <summary>Test certificates are made for "now"; the fake clock starts there so TLS verification agrees.</summary>
+    public static Microsoft.Extensions.Time.Testing.FakeTimeProvider Clock() => new(DateTimeOffset.UtcNow);
+
     public static string Dialog(string name) => Path.Combine(AppContext.BaseDirectory, "dialogs", "behaviours", name + ".dialog");
 
     public static Task<ScenarioResult> RunAsync(string yaml, ScriptedSmtpServer server, TimeProvider time, IReadOnlyList<string>? live = null, Action<string>? onLine = null, IReadOnlyDictionary<string, string>? extraVars = null)

@@ -24,8 +24,6 @@ public class ScenarioRunnerTests
         envelope: { from: probe@probe.test, to: to@mx.test }
         """;
 
-    // Certificates are made for "now"; the fake clock starts there so TLS verification agrees.
-    private static FakeTimeProvider Clock() => new(DateTimeOffset.UtcNow);
 
     [Fact]
     public async Task When_ServerIsPolite_StandardTransactionPasses()

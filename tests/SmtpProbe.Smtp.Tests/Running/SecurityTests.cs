@@ -11,7 +11,6 @@ public class SecurityTests
 {
     private static string Security(string name) => Path.Combine(AppContext.BaseDirectory, "dialogs", "security", name + ".dialog");
 
-    private static FakeTimeProvider Clock() => new(DateTimeOffset.UtcNow);
 
     private static string StartTls(string tls, string expectTls = "", string auth = "") => $$"""
         name: posture
@@ -230,7 +229,7 @@ public class SecurityTests
         var live = new List<string>();
         var result = await RunAsync(WithAuth(step), server, Clock(), live);
         var all = string.Join("\n", result.Transcript.Concat(live).Concat(result.Steps.Select(s => $"{s.Sent} {s.Message}")).Append(result.Message ?? ""));
-        foreach (var form in SecretForms())
+        foreach (var form in SmtpProbe.Testing.Secrets.Forms("s3cr3t-Pa55word!", "probe@probe.test", authzid: "admin@probe.test"))
         {
             Assert.DoesNotContain(form, all, StringComparison.Ordinal);
         }
@@ -332,16 +331,5 @@ public class SecurityTests
         Assert.Contains("advertises no AUTH mechanisms", result.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(result.Transcript, l => l.StartsWith("C: AUTH", StringComparison.Ordinal));
         await server.AssertCompletedAsync();
-    }
-
-    private static IEnumerable<string> SecretForms()
-    {
-        const string secret = "s3cr3t-Pa55word!";
-        static string B64(string s) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(s));
-        yield return secret;
-        yield return B64(secret);
-        yield return B64("\0probe@probe.test\0" + secret);
-        yield return B64("admin@probe.test\0probe@probe.test\0" + secret);
-        yield return B64("user=probe@probe.test\u0001auth=Bearer " + secret + "\u0001\u0001");
     }
 }
