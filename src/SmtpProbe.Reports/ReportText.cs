@@ -58,58 +58,20 @@ internal static class ReportText
     /// lone surrogates, U+FFFE/U+FFFF) becomes a visible escape such as \x00 or \uD800, so XmlWriter never throws
     /// and a reader still sees that something odd was there. Backslashes are left alone: the escapes are a hint, not a codec.
     /// </summary>
-    public static string ForXml(string text)
-    {
-        var firstBad = IndexOfBad(text, IsXmlChar);
-        if (firstBad < 0)
-        {
-            return text;
-        }
-        return Escape(text, firstBad, IsXmlChar);
-    }
+    public static string ForXml(string text) => Rewrite(text, IsXmlChar, AppendEscape);
 
     /// <summary>
     /// Makes text safe to print on a terminal: C0 controls (except tab and newline), DEL, C1 controls, bidi overrides
     /// and lone surrogates become visible escapes, so a server cannot move the cursor, recolour or retitle the user's
     /// terminal, nor visually reorder what the user reads.
     /// </summary>
-    public static string ForTerminal(string text)
-    {
-        var firstBad = IndexOfBad(text, IsTerminalSafe);
-        if (firstBad < 0)
-        {
-            return text;
-        }
-        return Escape(text, firstBad, IsTerminalSafe);
-    }
+    public static string ForTerminal(string text) => Rewrite(text, IsTerminalSafe, AppendEscape);
 
     /// <summary>
     /// Replaces lone surrogates with U+FFFD: they cannot be encoded as UTF-8 at all, and Utf8JsonWriter would throw.
     /// Everything else, controls included, is representable in JSON and is escaped by the writer itself.
     /// </summary>
-    public static string ForJson(string text)
-    {
-        var firstBad = IndexOfBad(text, IsScalar);
-        if (firstBad < 0)
-        {
-            return text;
-        }
-        var sb = new StringBuilder(text.Length);
-        sb.Append(text, 0, firstBad);
-        for (var i = firstBad; i < text.Length;)
-        {
-            if (IsScalar(text, i, out var width))
-            {
-                sb.Append(text, i, width);
-            }
-            else
-            {
-                sb.Append('\uFFFD');
-            }
-            i += width;
-        }
-        return sb.ToString();
-    }
+    public static string ForJson(string text) => Rewrite(text, IsScalar, static (sb, _) => sb.Append('\uFFFD'));
 
     private delegate bool CharTest(string text, int index, out int width);
 
@@ -126,8 +88,14 @@ internal static class ReportText
         return -1;
     }
 
-    private static string Escape(string text, int firstBad, CharTest isGood)
+    /// <summary>The one sanitiser loop: good characters are copied, each bad one goes through <paramref name="replace"/>; clean text is returned as is.</summary>
+    private static string Rewrite(string text, CharTest isGood, Action<StringBuilder, char> replace)
     {
+        var firstBad = IndexOfBad(text, isGood);
+        if (firstBad < 0)
+        {
+            return text;
+        }
         var sb = new StringBuilder(text.Length + 16);
         sb.Append(text, 0, firstBad);
         for (var i = firstBad; i < text.Length;)
@@ -138,7 +106,7 @@ internal static class ReportText
             }
             else
             {
-                AppendEscape(sb, text[i]);
+                replace(sb, text[i]);
             }
             i += width;
         }

@@ -56,7 +56,11 @@ public class ReportTextTests
         var xml = Validation.JUnit(Fixtures.Hostile(EveryCodeUnit));
 
         Validation.AssertValidJUnit(xml);
-        Assert.NotNull(XDocument.Parse(xml));
+        // Valid is not enough: the hostile text must still be there, as visible escapes, not dropped.
+        var name = (string?)XDocument.Parse(xml).Descendants("testcase").First().Attribute("name");
+        Assert.Equal("hostile " + ReportText.ForXml(EveryCodeUnit), name);
+        Assert.Contains(@"\x00\x01\x02", name, StringComparison.Ordinal);
+        Assert.Contains(@"\uD800", name, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -79,5 +83,9 @@ public class ReportTextTests
 
         Assert.DoesNotContain(text, c => char.IsControl(c) && c != '\n' && c != '\t');
         _ = new UTF8Encoding(false, throwOnInvalidBytes: true).GetBytes(text);
+        // Escaped, not dropped: the controls and lone surrogates are shown for what they were.
+        Assert.Contains(@"\x00\x01\x02", text, StringComparison.Ordinal);
+        Assert.Contains(@"\x1b", text, StringComparison.Ordinal);
+        Assert.Contains(@"\uD800", text, StringComparison.Ordinal);
     }
 }
