@@ -94,8 +94,7 @@ internal sealed class SmtpSession
         finally
         {
             _tls?.Dispose();
-            _network.Dispose();
-            _socket.Dispose();
+            _network.Dispose(); // owns the socket
         }
     }
 
